@@ -1,0 +1,136 @@
+"""The ``zoning`` command for operators.
+
+    zoning db up | down | status     the project-managed local PostGIS
+    zoning migrate [REVISION]        Alembic upgrade (default head)
+    zoning load                      load the bundled Nanchang dataset (idempotent)
+    zoning validate [--version L]    coverage report of the bundled dataset; non-zero exit when off
+    zoning serve                     run the HTTP service (uvicorn)
+    zoning run                       all of the above that a fresh machine needs, then serve
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from app.settings import Settings
+from geodata import localdb
+from geodata.database import make_engine, migrate
+from zoning.errors import ZoningError
+
+
+def _say(message: str) -> None:
+    print(f"zoning: {message}", flush=True)
+
+
+def _ensure_database(settings: Settings) -> str:
+    """Bring up the local cluster unless an external URL is configured; return the URL."""
+    db = settings.database
+    if db.uses_local_cluster:
+        localdb.up(db.local_cluster(), log=_say)
+        _say(f"local PostGIS ready on 127.0.0.1:{db.local_port} ({db.local_cluster().pgdata})")
+    return db.resolved_url()
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    cluster = settings.database.local_cluster()
+    if args.action == "up":
+        if not settings.database.uses_local_cluster:
+            _say("ZONING_DATABASE_URL is set: the service uses that server; starting the local one anyway")
+        localdb.up(cluster, log=_say)
+        _say(f"up: 127.0.0.1:{cluster.port}, database {cluster.database}, data in {cluster.pgdata}")
+    elif args.action == "down":
+        _say("stopped" if localdb.down(cluster) else "was not running")
+    else:
+        print(json.dumps(localdb.status(cluster), indent=2))
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    url = _ensure_database(settings)
+    migrate(url, args.revision)
+    _say(f"schema at {args.revision}")
+    return 0
+
+
+def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
+    from geodata.loader import load_bundled
+
+    url = _ensure_database(settings)
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        loaded = load_bundled(engine, log=_say)
+    finally:
+        engine.dispose()
+    _say("loaded " + (", ".join(loaded) if loaded else "nothing new: the bundled versions are in place"))
+    return 0
+
+
+def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
+    from geodata.coverage import coverage_report, load_bundled_layers
+    from geodata.loader import bundled_versions
+
+    labels = [args.version] if args.version else bundled_versions()
+    failed = False
+    for label in labels:
+        report = coverage_report(load_bundled_layers(label))
+        print(f"== {label} ==")
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        failed |= not report.ok
+    return 1 if failed else 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.service.host,
+        port=args.port or settings.service.port,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    cmd_load(settings, args)
+    return cmd_serve(settings, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zoning", description="Nanchang zoning service 南昌市生态环境分区管控服务")
+    sub = parser.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="the project-managed local PostGIS")
+    db.add_argument("action", choices=["up", "down", "status"])
+    db.set_defaults(func=cmd_db)
+    mig = sub.add_parser("migrate", help="upgrade the schema")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.set_defaults(func=cmd_migrate)
+    sub.add_parser("load", help="load the bundled Nanchang dataset").set_defaults(func=cmd_load)
+    val = sub.add_parser("validate", help="coverage report of the bundled dataset")
+    val.add_argument("--version", help="one version label (default: all bundled)")
+    val.set_defaults(func=cmd_validate)
+    for name, func in (("serve", cmd_serve), ("run", cmd_run)):
+        p = sub.add_parser(name, help="serve the API" if name == "serve" else "database + data + serve")
+        p.add_argument("--host")
+        p.add_argument("--port", type=int)
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    try:
+        return int(args.func(settings, args))
+    except (localdb.LocalDatabaseError, ZoningError) as exc:
+        _say(f"error: {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Typed FastAPI dependencies: the engine, a connection, and the snapshot a request answers from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy import Connection, Engine
+
+from geodata.database import translate_errors
+from geodata.snapshots import SnapshotCache
+from zoning.snapshot import ZoningSnapshot
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_snapshots(request: Request) -> SnapshotCache:
+    return request.app.state.snapshots
+
+
+def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A pooled connection for one request; store errors become 503 problems."""
+    with translate_errors(), engine.connect() as conn:
+        yield conn
+
+
+AsOf = Annotated[
+    date | None,
+    Query(
+        description="Answer from the dataset version in force on this date (YYYY-MM-DD); default today.",
+        examples=["2023-06-01"],
+    ),
+]
+
+
+def get_snapshot(snapshots: Annotated[SnapshotCache, Depends(get_snapshots)], as_of: AsOf = None) -> ZoningSnapshot:
+    """The snapshot of the version in force today, or on ``as_of``."""
+    if as_of is None:
+        return snapshots.current()
+    return snapshots.for_date(as_of)
+
+
+ConnectionDep = Annotated[Connection, Depends(get_connection)]
+SnapshotDep = Annotated[ZoningSnapshot, Depends(get_snapshot)]

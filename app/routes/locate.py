@@ -1,0 +1,124 @@
+"""Point location: ``GET /v1/locate``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.deps import AsOf, SnapshotDep
+from app.schemas import (
+    ControlUnitRef,
+    DatasetRef,
+    DivisionPublic,
+    LocatePublic,
+    LocationPublic,
+    NearestMonitoringPoint,
+    RedlineRef,
+    ReserveZoneRef,
+    WaterZoneRef,
+)
+from zoning.locate import LocateResult, locate_point
+from zoning.snapshot import DivisionRecord, UnitRecord, VersionInfo
+
+router = APIRouter(tags=["locate"])
+
+PROBLEM = {"content": {"application/problem+json": {}}}
+
+
+def dataset_ref(version: VersionInfo) -> DatasetRef:
+    return DatasetRef(
+        label=version.label,
+        title_zh=version.title_zh,
+        title_en=version.title_en,
+        effective_from=version.effective_from,
+        effective_to=version.effective_to,
+        checksum=version.checksum,
+        reconstruction=version.reconstruction,
+    )
+
+
+def unit_ref(unit: UnitRecord) -> ControlUnitRef:
+    return ControlUnitRef(
+        code=unit.code,
+        name_zh=unit.name_zh,
+        name_en=unit.name_en,
+        control_class=unit.control_class,
+        class_label_zh=unit.control_class.label_zh,
+        class_label_en=unit.control_class.label_en,
+    )
+
+
+def _division(d: DivisionRecord) -> DivisionPublic:
+    return DivisionPublic(code=d.code, name_zh=d.name_zh, name_en=d.name_en, level=d.level)
+
+
+def locate_public(result: LocateResult) -> LocatePublic:
+    """Shape a domain locate result as the public answer."""
+    return LocatePublic(
+        location=LocationPublic(lon=result.lon, lat=result.lat),
+        division=_division(result.division),
+        named_areas=[_division(d) for d in result.named_areas],
+        control_unit=unit_ref(result.unit),
+        boundary_units=[unit_ref(u) for u in result.boundary_units],
+        water_protection_zones=[
+            WaterZoneRef(
+                source_code=z.source_code,
+                source_name_zh=z.source_name_zh,
+                source_name_en=z.source_name_en,
+                grade=z.grade,
+                grade_label_zh=z.grade.label_zh,
+            )
+            for z in result.water_zones
+        ],
+        ecological_redline=[
+            RedlineRef(code=r.code, name_zh=r.name_zh, kind=r.kind, kind_label_zh=r.kind.label_zh)
+            for r in result.redlines
+        ],
+        nature_reserve_zones=[
+            ReserveZoneRef(
+                reserve_code=z.reserve_code,
+                reserve_name_zh=z.reserve_name_zh,
+                reserve_name_en=z.reserve_name_en,
+                zone=z.zone,
+                zone_label_zh=z.zone.label_zh,
+            )
+            for z in result.reserve_zones
+        ],
+        nearest_monitoring_points=[
+            NearestMonitoringPoint(
+                code=n.point.code,
+                name_zh=n.point.name_zh,
+                kind=kind,
+                kind_label_zh=kind.label_zh,
+                level=n.point.level,
+                subtype=n.point.subtype,
+                distance_m=n.distance_m,
+            )
+            for kind, n in result.nearest_monitoring.items()
+        ],
+        distance_method=f"planar, {result.distance_crs} (CGCS2000 / 3-degree Gauss-Kruger CM 117E), metres",
+        dataset=dataset_ref(result.version),
+    )
+
+
+@router.get(
+    "/locate",
+    response_model=LocatePublic,
+    response_model_by_alias=True,
+    summary="Which control unit, protection zones and red line hold a point",
+    responses={422: PROBLEM, 503: PROBLEM},
+)
+def locate_site(
+    snapshot: SnapshotDep,
+    lon: Annotated[float, Query(description="longitude, decimal degrees (CGCS2000/WGS84)")],
+    lat: Annotated[float, Query(description="latitude, decimal degrees (CGCS2000/WGS84)")],
+    as_of: AsOf = None,
+) -> LocatePublic:
+    """Locate a point in the zoning of the version in force (today, or on `as_of`).
+
+    Returns the county-level division, the control unit (code, name, class with zh/en label),
+    water-source protection zones by grade, ecological red line and nature-reserve zones holding
+    the point, and the nearest monitoring point of each kind with its distance.
+    """
+    return locate_public(locate_point(snapshot, lon, lat))

@@ -1,0 +1,380 @@
+"""Reading and writing dataset versions in PostGIS.
+
+A version is written whole inside the caller's transaction (``insert_version``) and read whole into
+an immutable ``ZoningSnapshot`` (``read_snapshot``). Which version is in force on a date is the
+published (or superseded) version whose effective range holds that date; the schema's exclusion
+constraint guarantees there is at most one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import shapely
+from geoalchemy2.functions import ST_AsBinary
+from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, LargeBinary, and_, bindparam, func, insert, or_, select, update
+
+from geodata import models as m
+from zoning.errors import NotFound, NoVersionInForce
+from zoning.snapshot import (
+    DivisionRecord,
+    MonitoringPointRecord,
+    RedlineRecord,
+    ReserveZoneRecord,
+    UnitRecord,
+    VersionInfo,
+    WaterZoneRecord,
+    ZoningSnapshot,
+)
+from zoning.vocabulary import (
+    ControlClass,
+    MonitoringKind,
+    ProtectionGrade,
+    RedlineKind,
+    ReserveZoneKind,
+    VersionStatus,
+)
+
+GEOD = Geod(ellps="GRS80")
+"""The CGCS2000 ellipsoid is GRS80 to within 0.1 mm of semi-minor axis: geodesic areas use it."""
+
+
+def geodesic_area_m2(geometry: BaseGeometry) -> float:
+    """Geodesic area in m² of a lon/lat (multi)polygon on the CGCS2000/GRS80 ellipsoid."""
+    # pyproj counts counter-clockwise exteriors positive: orient first so holes subtract.
+    area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry, exterior_cw=False))
+    return float(area)
+
+
+# --------------------------------------------------------------------------------------- writing
+
+
+@dataclass
+class DatasetLayers:
+    """One version's records as plain dicts with Shapely geometries under ``geometry``.
+
+    Keys follow ``geodata/nanchang/FORMAT.md``; ``rules`` and ``industries`` carry no geometry.
+    """
+
+    divisions: list[dict[str, Any]] = field(default_factory=list)
+    units: list[dict[str, Any]] = field(default_factory=list)
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    water_sources: list[dict[str, Any]] = field(default_factory=list)
+    water_zones: list[dict[str, Any]] = field(default_factory=list)
+    redlines: list[dict[str, Any]] = field(default_factory=list)
+    reserve_zones: list[dict[str, Any]] = field(default_factory=list)
+    monitoring_points: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
+
+
+_LAYER_KEYS: dict[str, tuple[str, ...]] = {
+    "divisions": ("code",),
+    "units": ("code",),
+    "rules": ("unit_code", "dimension", "clause_no"),
+    "water_sources": ("code",),
+    "water_zones": ("source_code", "grade"),
+    "redlines": ("code",),
+    "reserve_zones": ("reserve_code", "zone"),
+    "monitoring_points": ("code",),
+}
+
+
+def content_checksum(layers: DatasetLayers) -> str:
+    """sha256 of a canonical form of a version's content, independent of file format and order.
+
+    Records are sorted by their key; geometries are written as WKB hex after snapping to a 1e-7°
+    grid (≈ 1 cm), so the same zoning imported from a shapefile or a GeoJSON gets the same sum.
+    """
+    digest = hashlib.sha256()
+    for name, key in _LAYER_KEYS.items():
+        records = sorted(getattr(layers, name), key=lambda r: tuple(str(r.get(k)) for k in key))
+        digest.update(name.encode())
+        for record in records:
+            canonical = {k: v for k, v in record.items() if k != "geometry"}
+            if "geometry" in record:
+                snapped = shapely.set_precision(record["geometry"], 1e-7)
+                canonical["geometry"] = shapely.to_wkb(snapped, hex=True, output_dimension=2)
+            digest.update(json.dumps(canonical, ensure_ascii=False, sort_keys=True, default=str).encode())
+            digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _geom_param(name: str = "wkb") -> Any:
+    return func.ST_GeomFromWKB(bindparam(name, type_=LargeBinary), m.STORAGE_SRID)
+
+
+def _multi(name: str = "wkb") -> Any:
+    return func.ST_Multi(_geom_param(name))
+
+
+def _wkb(geometry: BaseGeometry) -> bytes:
+    return shapely.to_wkb(geometry, output_dimension=2)
+
+
+def insert_version(
+    conn: Connection,
+    meta: Mapping[str, Any],
+    layers: DatasetLayers,
+    *,
+    created_by: str,
+) -> int:
+    """Write a whole version as a draft inside the caller's transaction; return its id."""
+    checksum = content_checksum(layers)
+    version_id = conn.execute(
+        insert(m.dataset_version)
+        .values(
+            label=meta["label"],
+            title_zh=meta["title_zh"],
+            title_en=meta["title_en"],
+            document_no=meta.get("document_no"),
+            status=VersionStatus.DRAFT.value,
+            source=meta["source"],
+            provenance=dict(meta.get("provenance") or {}),
+            reconstruction=bool(meta.get("reconstruction", False)),
+            checksum=checksum,
+            created_at=datetime.now(UTC),
+            created_by=created_by,
+        )
+        .returning(m.dataset_version.c.id)
+    ).scalar_one()
+
+    def rows(records: Iterable[Mapping[str, Any]], columns: Sequence[str], area: bool = False) -> list[dict]:
+        out = []
+        for r in records:
+            row = {c: r.get(c) for c in columns}
+            row["version_id"] = version_id
+            if "geometry" in r:
+                row["wkb"] = _wkb(r["geometry"])
+                if area:
+                    row["area_m2"] = geodesic_area_m2(r["geometry"])
+            out.append(row)
+        return out
+
+    def put(table: Any, records: list[dict], geom_column: str | None, multi: bool = True) -> None:
+        if not records:
+            return
+        stmt = insert(table)
+        if geom_column is not None:
+            stmt = stmt.values({geom_column: _multi() if multi else _geom_param()})
+        conn.execute(stmt, records)
+
+    put(
+        m.admin_division,
+        rows(layers.divisions, ("code", "name_zh", "name_en", "level", "parent_code")),
+        "geom",
+    )
+    unit_rows = rows(layers.units, ("code", "name_zh", "name_en", "division_code", "tags"), area=True)
+    for row, unit in zip(unit_rows, layers.units, strict=True):
+        row["control_class"] = unit["class"]
+        row["tags"] = list(unit.get("tags") or [])
+    put(m.control_unit, unit_rows, "geom")
+    rule_rows = rows(
+        layers.rules,
+        ("unit_code", "dimension", "clause_no", "text_zh", "effect", "industry_codes", "conditions"),
+    )
+    for row in rule_rows:
+        row["industry_codes"] = list(row["industry_codes"] or [])
+        row["conditions"] = dict(row["conditions"] or {})
+    put(m.access_rule, rule_rows, None)
+    put(
+        m.water_source,
+        rows(
+            layers.water_sources,
+            ("code", "name_zh", "name_en", "level", "kind", "status", "river_zh", "division_code"),
+        ),
+        "intake",
+        multi=False,
+    )
+    put(m.water_protection_zone, rows(layers.water_zones, ("source_code", "grade"), area=True), "geom")
+    put(m.ecological_redline, rows(layers.redlines, ("code", "name_zh", "kind"), area=True), "geom")
+    put(
+        m.nature_reserve_zone,
+        rows(
+            layers.reserve_zones,
+            ("reserve_code", "reserve_name_zh", "reserve_name_en", "reserve_level", "zone"),
+            area=True,
+        ),
+        "geom",
+    )
+    point_rows = rows(
+        layers.monitoring_points, ("code", "name_zh", "kind", "level", "subtype", "division_code", "attributes")
+    )
+    for row in point_rows:
+        row["attributes"] = dict(row["attributes"] or {})
+    put(m.monitoring_point, point_rows, "geom", multi=False)
+    return int(version_id)
+
+
+def publish_version(conn: Connection, version_id: int, effective_from: date) -> None:
+    """Put a draft in force from a date; the version in force then is superseded that day.
+
+    Runs inside the caller's transaction; the exclusion constraint refuses any overlap left.
+    """
+    current = conn.execute(
+        select(m.dataset_version.c.id, m.dataset_version.c.effective_from).where(
+            m.dataset_version.c.status == VersionStatus.PUBLISHED.value,
+            m.dataset_version.c.effective_to.is_(None),
+        )
+    ).first()
+    if current is not None and current.id != version_id:
+        conn.execute(
+            update(m.dataset_version)
+            .where(m.dataset_version.c.id == current.id)
+            .values(status=VersionStatus.SUPERSEDED.value, effective_to=effective_from)
+        )
+    conn.execute(
+        update(m.dataset_version)
+        .where(m.dataset_version.c.id == version_id)
+        .values(
+            status=VersionStatus.PUBLISHED.value,
+            effective_from=effective_from,
+            published_at=datetime.now(UTC),
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------- reading
+
+
+def _version_info(row: Any) -> VersionInfo:
+    return VersionInfo(
+        id=row.id,
+        label=row.label,
+        title_zh=row.title_zh,
+        title_en=row.title_en,
+        status=row.status,
+        effective_from=row.effective_from,
+        effective_to=row.effective_to,
+        checksum=row.checksum,
+        reconstruction=row.reconstruction,
+    )
+
+
+_VERSION_COLUMNS = (
+    m.dataset_version.c.id,
+    m.dataset_version.c.label,
+    m.dataset_version.c.title_zh,
+    m.dataset_version.c.title_en,
+    m.dataset_version.c.status,
+    m.dataset_version.c.effective_from,
+    m.dataset_version.c.effective_to,
+    m.dataset_version.c.checksum,
+    m.dataset_version.c.reconstruction,
+)
+
+
+def list_versions(conn: Connection) -> list[dict[str, Any]]:
+    """Every version, newest effective first, drafts last."""
+    t = m.dataset_version
+    result = conn.execute(
+        select(*_VERSION_COLUMNS, t.c.document_no, t.c.source, t.c.provenance, t.c.created_at, t.c.published_at)
+        .order_by(t.c.effective_from.desc().nulls_last(), t.c.id.desc())
+    )
+    return [dict(row._mapping) for row in result]
+
+
+def version_in_force(conn: Connection, on: date) -> VersionInfo:
+    """The version in force on a date; raises NoVersionInForce when there is none."""
+    t = m.dataset_version
+    row = conn.execute(
+        select(*_VERSION_COLUMNS).where(
+            t.c.status != VersionStatus.DRAFT.value,
+            t.c.effective_from <= on,
+            or_(t.c.effective_to.is_(None), t.c.effective_to > on),
+        )
+    ).first()
+    if row is None:
+        raise NoVersionInForce(f"no published dataset version is in force on {on.isoformat()}", field="as_of")
+    return _version_info(row)
+
+
+def version_by_label(conn: Connection, label: str) -> VersionInfo:
+    row = conn.execute(select(*_VERSION_COLUMNS).where(m.dataset_version.c.label == label)).first()
+    if row is None:
+        raise NotFound(f"no dataset version is labelled {label!r}", field="label")
+    return _version_info(row)
+
+
+def _geom(column: Any) -> Any:
+    return ST_AsBinary(column).label("wkb")
+
+
+def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
+    """Read every layer of a version into an immutable, indexed snapshot."""
+    vid = version.id
+    d = m.admin_division
+    divisions = [
+        DivisionRecord(r.code, r.name_zh, r.name_en, r.level, shapely.from_wkb(r.wkb))
+        for r in conn.execute(
+            select(d.c.code, d.c.name_zh, d.c.name_en, d.c.level, _geom(d.c.geom))
+            .where(d.c.version_id == vid)
+            .order_by(d.c.code)
+        )
+    ]
+    city = [x.geometry for x in divisions if x.level == "city"]
+    if not city:
+        # Without a city boundary, the union of the county-level divisions stands for it.
+        city = [shapely.union_all([x.geometry for x in divisions if x.level in ("district", "county")])]
+    u = m.control_unit
+    units = [
+        UnitRecord(r.code, r.name_zh, r.name_en, ControlClass(r.control_class), r.division_code, shapely.from_wkb(r.wkb))
+        for r in conn.execute(
+            select(u.c.code, u.c.name_zh, u.c.name_en, u.c.control_class, u.c.division_code, _geom(u.c.geom))
+            .where(u.c.version_id == vid)
+            .order_by(u.c.code)
+        )
+    ]
+    z, s = m.water_protection_zone, m.water_source
+    water_zones = [
+        WaterZoneRecord(r.source_code, r.name_zh, r.name_en, ProtectionGrade(r.grade), shapely.from_wkb(r.wkb))
+        for r in conn.execute(
+            select(z.c.source_code, s.c.name_zh, s.c.name_en, z.c.grade, _geom(z.c.geom))
+            .join(s, and_(s.c.version_id == z.c.version_id, s.c.code == z.c.source_code))
+            .where(z.c.version_id == vid)
+            .order_by(z.c.source_code, z.c.grade)
+        )
+    ]
+    e = m.ecological_redline
+    redlines = [
+        RedlineRecord(r.code, r.name_zh, RedlineKind(r.kind), shapely.from_wkb(r.wkb))
+        for r in conn.execute(
+            select(e.c.code, e.c.name_zh, e.c.kind, _geom(e.c.geom)).where(e.c.version_id == vid).order_by(e.c.code)
+        )
+    ]
+    n = m.nature_reserve_zone
+    reserve_zones = [
+        ReserveZoneRecord(r.reserve_code, r.reserve_name_zh, r.reserve_name_en, ReserveZoneKind(r.zone), shapely.from_wkb(r.wkb))
+        for r in conn.execute(
+            select(n.c.reserve_code, n.c.reserve_name_zh, n.c.reserve_name_en, n.c.zone, _geom(n.c.geom))
+            .where(n.c.version_id == vid)
+            .order_by(n.c.reserve_code, n.c.zone)
+        )
+    ]
+    p = m.monitoring_point
+    points = [
+        MonitoringPointRecord(r.code, r.name_zh, MonitoringKind(r.kind), r.level, r.subtype, shapely.from_wkb(r.wkb))
+        for r in conn.execute(
+            select(p.c.code, p.c.name_zh, p.c.kind, p.c.level, p.c.subtype, _geom(p.c.geom))
+            .where(p.c.version_id == vid)
+            .order_by(p.c.code)
+        )
+    ]
+    return ZoningSnapshot.build(
+        version,
+        city=city[0],
+        divisions=divisions,
+        units=units,
+        water_zones=water_zones,
+        redlines=redlines,
+        reserve_zones=reserve_zones,
+        monitoring_points=points,
+    )

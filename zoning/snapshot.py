@@ -1,0 +1,199 @@
+"""The in-memory zoning snapshot: one dataset version, its layers as Shapely 2 geometries in STRtrees.
+
+A worker answers point and siting questions from a snapshot instead of PostGIS: the snapshot is
+immutable, built whole from one version, and swapped atomically when another version comes into
+force, so a request never sees half of a version. Geometries are kept in CGCS2000 lon/lat
+(EPSG:4490) for containment and in CGCS2000 / 3-degree Gauss–Krüger CM 117°E (EPSG:4548) for
+planar distances in metres.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely import STRtree
+from shapely.geometry.base import BaseGeometry
+
+from zoning.vocabulary import (
+    ControlClass,
+    MonitoringKind,
+    ProtectionGrade,
+    RedlineKind,
+    ReserveZoneKind,
+)
+
+PLANAR_CRS = "EPSG:4548"
+"""CGCS2000 / 3-degree Gauss–Krüger CM 117°E: the planar CRS distances are measured in."""
+
+_TO_PLANAR = Transformer.from_crs("EPSG:4490", PLANAR_CRS, always_xy=True)
+
+
+def to_planar(geometry: BaseGeometry) -> BaseGeometry:
+    """Project a CGCS2000 lon/lat geometry to EPSG:4548 metres."""
+    return shapely.transform(geometry, lambda xy: np.column_stack(_TO_PLANAR.transform(xy[:, 0], xy[:, 1])))
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """Identity of the dataset version a snapshot holds."""
+
+    id: int
+    label: str
+    title_zh: str
+    title_en: str
+    status: str
+    effective_from: date | None
+    effective_to: date | None
+    checksum: str
+    reconstruction: bool
+
+
+@dataclass(frozen=True)
+class DivisionRecord:
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    code: str
+    name_zh: str
+    name_en: str
+    control_class: ControlClass
+    division_code: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class WaterZoneRecord:
+    source_code: str
+    source_name_zh: str
+    source_name_en: str
+    grade: ProtectionGrade
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class RedlineRecord:
+    code: str
+    name_zh: str
+    kind: RedlineKind
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class ReserveZoneRecord:
+    reserve_code: str
+    reserve_name_zh: str
+    reserve_name_en: str
+    zone: ReserveZoneKind
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class MonitoringPointRecord:
+    code: str
+    name_zh: str
+    kind: MonitoringKind
+    level: str
+    subtype: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """Records of one layer with an STRtree over their geometries (prepared for repeated tests)."""
+
+    records: tuple[Any, ...]
+    tree: STRtree
+
+    @classmethod
+    def of(cls, records: Sequence[Any]) -> _Layer:
+        geoms = [r.geometry for r in records]
+        for g in geoms:
+            shapely.prepare(g)
+        return cls(tuple(records), STRtree(geoms))
+
+    def covering(self, point: BaseGeometry) -> list[Any]:
+        """Records whose geometry covers the point (boundary included), in record order."""
+        # STRtree evaluates predicate(point, tree_geometry): a point intersects a polygon exactly
+        # when the polygon covers it, so a point on a shared boundary hits both neighbours.
+        hits = sorted(int(i) for i in self.tree.query(point, predicate="intersects"))
+        return [self.records[i] for i in hits]
+
+
+@dataclass(frozen=True)
+class _PointLayer:
+    """Monitoring points of one kind, projected to EPSG:4548 for nearest-neighbour search."""
+
+    records: tuple[MonitoringPointRecord, ...]
+    planar: np.ndarray
+    tree: STRtree
+
+    @classmethod
+    def of(cls, records: Sequence[MonitoringPointRecord]) -> _PointLayer:
+        planar = np.array([to_planar(r.geometry) for r in records], dtype=object)
+        return cls(tuple(records), planar, STRtree(planar))
+
+    def nearest(self, planar_point: BaseGeometry) -> tuple[MonitoringPointRecord, float] | None:
+        if not self.records:
+            return None
+        index, distance = self.tree.query_nearest(planar_point, return_distance=True, all_matches=False)
+        i = int(index[0])
+        return self.records[i], float(distance[0])
+
+
+@dataclass(frozen=True)
+class ZoningSnapshot:
+    """Every layer of one dataset version, indexed for point and footprint queries."""
+
+    version: VersionInfo
+    city: BaseGeometry
+    divisions: _Layer
+    units: _Layer
+    water_zones: _Layer
+    redlines: _Layer
+    reserve_zones: _Layer
+    monitoring: dict[MonitoringKind, _PointLayer] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        version: VersionInfo,
+        *,
+        city: BaseGeometry,
+        divisions: Sequence[DivisionRecord],
+        units: Sequence[UnitRecord],
+        water_zones: Sequence[WaterZoneRecord] = (),
+        redlines: Sequence[RedlineRecord] = (),
+        reserve_zones: Sequence[ReserveZoneRecord] = (),
+        monitoring_points: Sequence[MonitoringPointRecord] = (),
+    ) -> ZoningSnapshot:
+        """Index the layers of one version. Records keep the order given (by code, from the store)."""
+        shapely.prepare(city)
+        by_kind: dict[MonitoringKind, list[MonitoringPointRecord]] = {k: [] for k in MonitoringKind}
+        for point in monitoring_points:
+            by_kind[point.kind].append(point)
+        return cls(
+            version=version,
+            city=city,
+            divisions=_Layer.of(divisions),
+            units=_Layer.of(units),
+            water_zones=_Layer.of(water_zones),
+            redlines=_Layer.of(redlines),
+            reserve_zones=_Layer.of(reserve_zones),
+            monitoring={k: _PointLayer.of(v) for k, v in by_kind.items()},
+        )
+
+    @property
+    def unit_count(self) -> int:
+        return len(self.units.records)
