@@ -26,10 +26,14 @@ TEST_PORT = int(os.environ.get("ZONING_TEST_PORT", "55433"))
 
 
 @pytest.fixture(scope="session")
-def cluster() -> localdb.LocalCluster:
+def cluster() -> Iterator[localdb.LocalCluster]:
+    """The test cluster, started for the session and stopped after it unless it was already up."""
     cluster = localdb.LocalCluster(data_dir=ROOT / ".data" / "test", port=TEST_PORT)
+    was_running = localdb.is_running(cluster)
     localdb.up(cluster, log=lambda _msg: None)
-    return cluster
+    yield cluster
+    if not was_running:
+        localdb.down(cluster)
 
 
 def _fresh_database(cluster: localdb.LocalCluster, prefix: str) -> str:

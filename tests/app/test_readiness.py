@@ -1,6 +1,6 @@
 """Health that tells the truth: readiness follows the database, and the service recovers by itself.
 
-These tests stop and start a PostGIS cluster of their own (port 55434), so the rest of the suite
+These tests stop and start a PostGIS cluster of their own (the test port + 1), so the rest of the suite
 keeps its database.
 """
 
@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from geodata import localdb
 from geodata.database import make_engine, migrate
-from tests.conftest import ROOT, settings_for
+from tests.conftest import ROOT, TEST_PORT, settings_for
 from tests.fixture_dataset import load_fixture_versions
 
 
 @pytest.fixture(scope="module")
 def own_cluster() -> Iterator[localdb.LocalCluster]:
-    cluster = localdb.LocalCluster(data_dir=ROOT / ".data" / "test-recovery", port=55434)
+    cluster = localdb.LocalCluster(data_dir=ROOT / ".data" / "test-recovery", port=TEST_PORT + 1)
     localdb.up(cluster, log=lambda _m: None)
     localdb.drop_database(cluster, cluster.database)
     localdb.create_database(cluster)

@@ -65,9 +65,10 @@ SQUARE = "ST_Multi(ST_GeomFromText('POLYGON((115 28,115.1 28,115.1 28.1,115 28.1
 
 
 @pytest.fixture()
-def conn(database_url: str):  # type: ignore[no-untyped-def]
-    """A connection whose work is rolled back after each test."""
-    engine = create_engine(database_url)
+def conn(empty_database_url: str):  # type: ignore[no-untyped-def]
+    """A connection to a freshly migrated database of its own; its work is rolled back."""
+    migrate(empty_database_url)
+    engine = create_engine(empty_database_url)
     with engine.connect() as conn:
         trans = conn.begin()
         yield conn
