@@ -54,8 +54,11 @@ def translate_errors() -> Iterator[None]:
     except sa_exc.IntegrityError as exc:
         diag = getattr(exc.orig, "diag", None)
         constraint = getattr(diag, "constraint_name", None)
+        message = getattr(diag, "message_primary", None) or "integrity violation"
+        detail = getattr(diag, "message_detail", None)
         raise DataIntegrityError(
-            f"the store refused the data (constraint {constraint or 'unknown'})", constraint=constraint
+            f"the store refused the data: {message}" + (f" ({detail})" if detail else ""),
+            constraint=constraint,
         ) from exc
     except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
         raise StoreUnavailable(

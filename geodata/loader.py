@@ -84,6 +84,13 @@ def read_version(label: str, data_dir: Path = BUNDLED_DATA) -> tuple[dict[str, A
     """Read one bundled version folder: its metadata and its layers."""
     folder = data_dir / label
     meta = json.loads((folder / "version.json").read_text(encoding="utf-8"))
+    provenance = meta.get("provenance")
+    if not isinstance(provenance, dict):
+        provenance = {"sources": provenance}
+    if meta.get("notes"):
+        provenance["notes"] = meta["notes"]
+    provenance["bundled_folder"] = f"geodata/nanchang/data/{label}"
+    meta["provenance"] = provenance
     layers = DatasetLayers()
     for name, filename in _GEO_LAYERS.items():
         setattr(layers, name, _read_features(folder / filename))
