@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from app.settings import Settings
 from geodata import localdb
@@ -70,12 +71,13 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     from geodata.coverage import coverage_report, load_bundled_layers
-    from geodata.loader import bundled_versions
+    from geodata.loader import BUNDLED_DATA, bundled_versions
 
-    labels = [args.version] if args.version else bundled_versions()
+    data_dir = Path(args.data_dir) if args.data_dir else BUNDLED_DATA
+    labels = [args.version] if args.version else bundled_versions(data_dir)
     failed = False
     for label in labels:
-        report = coverage_report(load_bundled_layers(label))
+        report = coverage_report(load_bundled_layers(label, data_dir))
         print(f"== {label} ==")
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         failed |= not report.ok
@@ -113,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("load", help="load the bundled Nanchang dataset").set_defaults(func=cmd_load)
     val = sub.add_parser("validate", help="coverage report of the bundled dataset")
     val.add_argument("--version", help="one version label (default: all bundled)")
+    val.add_argument("--data-dir", help="a dataset folder in the bundled layout (default: the bundled one)")
     val.set_defaults(func=cmd_validate)
     for name, func in (("serve", cmd_serve), ("run", cmd_run)):
         p = sub.add_parser(name, help="serve the API" if name == "serve" else "database + data + serve")
