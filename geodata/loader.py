@@ -16,7 +16,7 @@ from typing import Any
 
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from geodata import models as m
@@ -102,6 +102,19 @@ def read_industries(data_dir: Path = BUNDLED_DATA) -> list[dict[str, Any]]:
     return json.loads((data_dir / "industries.json").read_text(encoding="utf-8"))
 
 
+def upsert_industries(conn: Connection, industries: list[dict[str, Any]]) -> None:
+    """Insert or update the GB/T 4754 catalogue (it is not versioned)."""
+    # Parents before children so the self-reference holds row by row.
+    order = {"section": 0, "division": 1, "group": 2, "class": 3}
+    rows = sorted(industries, key=lambda r: (order[r["level"]], r["code"]))
+    stmt = pg_insert(m.industry_category)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["code"],
+        set_={c: stmt.excluded[c] for c in ("level", "parent", "name_zh", "name_en")},
+    )
+    conn.execute(stmt, [{k: r[k] for k in ("code", "level", "parent", "name_zh", "name_en")} for r in rows])
+
+
 def load_bundled(
     engine: Engine,
     data_dir: Path = BUNDLED_DATA,
@@ -119,15 +132,7 @@ def load_bundled(
     versions = [read_version(label, data_dir) for label in bundled_versions(data_dir)]
     loaded: list[str] = []
     with translate_errors(), engine.begin() as conn:
-        # Parents before children so the self-reference holds row by row.
-        order = {"section": 0, "division": 1, "group": 2, "class": 3}
-        rows = sorted(industries, key=lambda r: (order[r["level"]], r["code"]))
-        stmt = pg_insert(m.industry_category)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["code"],
-            set_={c: stmt.excluded[c] for c in ("level", "parent", "name_zh", "name_en")},
-        )
-        conn.execute(stmt, [{k: r[k] for k in ("code", "level", "parent", "name_zh", "name_en")} for r in rows])
+        upsert_industries(conn, industries)
         for meta, layers in versions:
             checksum = repository.content_checksum(layers)
             existing = conn.execute(

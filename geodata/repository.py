@@ -19,7 +19,7 @@ import shapely
 from geoalchemy2.functions import ST_AsBinary
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, LargeBinary, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, LargeBinary, String, and_, bindparam, func, insert, or_, select, update
 
 from geodata import models as m
 from zoning.errors import NotFound, NoVersionInForce
@@ -28,7 +28,9 @@ from zoning.snapshot import (
     MonitoringPointRecord,
     RedlineRecord,
     ReserveZoneRecord,
+    RuleRecord,
     UnitRecord,
+    WaterSourceRecord,
     VersionInfo,
     WaterZoneRecord,
     ZoningSnapshot,
@@ -39,6 +41,8 @@ from zoning.vocabulary import (
     ProtectionGrade,
     RedlineKind,
     ReserveZoneKind,
+    RuleDimension,
+    RuleEffect,
     VersionStatus,
 )
 
@@ -368,8 +372,32 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
             .order_by(p.c.code)
         )
     ]
+    s_ = m.water_source
+    sources = [
+        WaterSourceRecord(r.code, r.name_zh, r.name_en, r.level, r.kind, r.status, r.river_zh, r.division_code,
+                          shapely.from_wkb(r.wkb))
+        for r in conn.execute(
+            select(s_.c.code, s_.c.name_zh, s_.c.name_en, s_.c.level, s_.c.kind, s_.c.status, s_.c.river_zh,
+                   s_.c.division_code, _geom(s_.c.intake))
+            .where(s_.c.version_id == vid)
+            .order_by(s_.c.code)
+        )
+    ]
+    a = m.access_rule
+    rules = [
+        RuleRecord(r.unit_code, RuleDimension(r.dimension), r.clause_no, r.text_zh, RuleEffect(r.effect),
+                   tuple(r.industry_codes), dict(r.conditions))
+        for r in conn.execute(
+            select(a.c.unit_code, a.c.dimension, a.c.clause_no, a.c.text_zh, a.c.effect, a.c.industry_codes,
+                   a.c.conditions)
+            .where(a.c.version_id == vid)
+            .order_by(a.c.unit_code.nulls_first(), a.c.dimension, a.c.clause_no)
+        )
+    ]
     return ZoningSnapshot.build(
         version,
+        water_sources=sources,
+        rules=rules,
         city=city[0],
         divisions=divisions,
         units=units,
@@ -378,3 +406,69 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
         reserve_zones=reserve_zones,
         monitoring_points=points,
     )
+
+
+# ----------------------------------------------------------------------------------- screenings
+
+
+def insert_screening(
+    conn: Connection,
+    record: Mapping[str, Any],
+    *,
+    version_id: int,
+    dataset_checksum: str,
+    footprint: BaseGeometry,
+    caller: str | None,
+) -> None:
+    """Store a screening record as it was answered, so that re-reading it gives the same bytes."""
+    conn.execute(
+        insert(m.screening).values(footprint=_geom_param()),
+        {
+            "id": record["id"],
+            "version_id": version_id,
+            "dataset_checksum": dataset_checksum,
+            "created_at": datetime.fromisoformat(record["created_at"]),
+            "caller": caller,
+            "request": record["request"],
+            "result": dict(record),
+            "wkb": _wkb(footprint),
+        },
+    )
+
+
+def get_screening(conn: Connection, screening_id: str) -> dict[str, Any]:
+    """The stored record of a screening; raises NotFound."""
+    row = conn.execute(
+        select(m.screening.c.result, m.screening.c.version_id).where(m.screening.c.id == screening_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no screening has id {screening_id!r}", field="screening_id")
+    return dict(row.result)
+
+
+def read_industries(conn: Connection) -> list[dict[str, Any]]:
+    """The GB/T 4754 catalogue rows held by the store."""
+    t = m.industry_category
+    return [dict(r._mapping) for r in conn.execute(select(t).order_by(t.c.code))]
+
+
+def feature_geometries(conn: Connection, label: str, layer: str, keys: Sequence[str]) -> dict[str, Any]:
+    """GeoJSON geometries (EPSG:4490) of named features of one version: units by code, zones by
+    'source_code grade', red line by code."""
+    version = version_by_label(conn, label)
+    if layer == "units":
+        t = m.control_unit
+        key = t.c.code
+    elif layer == "redlines":
+        t = m.ecological_redline
+        key = t.c.code
+    elif layer == "water_zones":
+        t = m.water_protection_zone
+        key = t.c.source_code + " " + t.c.grade.cast(String)
+    else:
+        raise ValueError(f"unknown layer {layer}")
+    rows = conn.execute(
+        select(key.label("key"), func.ST_AsGeoJSON(t.c.geom, 7).label("geojson"))
+        .where(t.c.version_id == version.id, key.in_(list(keys)))
+    )
+    return {r.key: json.loads(r.geojson) for r in rows}

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from geodata import repository
 from geodata.database import translate_errors
 from zoning.errors import NoVersionInForce, StoreUnavailable
+from zoning.industry import IndustryCatalogue
 from zoning.snapshot import ZoningSnapshot
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,17 @@ class SnapshotCache:
         self._lock = threading.Lock()
         self._current: ZoningSnapshot | None = None
         self._by_id: OrderedDict[tuple[int, str], ZoningSnapshot] = OrderedDict()
+        self._catalogue: IndustryCatalogue | None = None
         self.last_error: str | None = None
+
+    def catalogue(self) -> IndustryCatalogue:
+        """The GB/T 4754 catalogue, read from the store once (it is not versioned)."""
+        catalogue = self._catalogue
+        if catalogue is None or len(catalogue) == 0:
+            with translate_errors(), self._engine.connect() as conn:
+                catalogue = IndustryCatalogue(repository.read_industries(conn))
+            self._catalogue = catalogue
+        return catalogue
 
     def current(self) -> ZoningSnapshot:
         """The snapshot of the version in force, as of the last refresh."""

@@ -24,6 +24,7 @@ from shapely import MultiPolygon, Point, box
 from sqlalchemy import Engine
 
 from geodata import repository
+from geodata.loader import read_industries, upsert_industries
 from geodata.repository import DatasetLayers
 
 CITY = box(115.80, 28.60, 116.00, 28.80)
@@ -112,9 +113,11 @@ VERSIONS = [
 
 
 def load_fixture_versions(engine: Engine) -> dict[str, int]:
-    """Insert and publish both fixture versions in one transaction; return their ids by label."""
+    """Insert and publish both fixture versions (and the bundled GB/T 4754 catalogue) in one
+    transaction; return the versions' ids by label."""
     ids = {}
     with engine.begin() as conn:
+        upsert_industries(conn, read_industries())
         for meta, layers, effective in VERSIONS:
             ids[meta["label"]] = repository.insert_version(conn, meta, layers, created_by="tests")
             repository.publish_version(conn, ids[meta["label"]], effective)

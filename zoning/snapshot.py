@@ -26,6 +26,8 @@ from zoning.vocabulary import (
     ProtectionGrade,
     RedlineKind,
     ReserveZoneKind,
+    RuleDimension,
+    RuleEffect,
 )
 
 PLANAR_CRS = "EPSG:4548"
@@ -110,18 +112,51 @@ class MonitoringPointRecord:
 
 
 @dataclass(frozen=True)
+class RuleRecord:
+    """One clause of an access list 生态环境准入清单 (unit_code None: city-wide 总体准入要求)."""
+
+    unit_code: str | None
+    dimension: RuleDimension
+    clause_no: int
+    text_zh: str
+    effect: RuleEffect
+    industry_codes: tuple[str, ...]
+    conditions: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WaterSourceRecord:
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    kind: str
+    status: str
+    river_zh: str | None
+    division_code: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
 class _Layer:
-    """Records of one layer with an STRtree over their geometries (prepared for repeated tests)."""
+    """Records of one layer with STRtrees over their geometries, in lon/lat and in EPSG:4548 metres."""
 
     records: tuple[Any, ...]
     tree: STRtree
+    planar: tuple[BaseGeometry, ...]
+    planar_tree: STRtree
 
     @classmethod
     def of(cls, records: Sequence[Any]) -> _Layer:
         geoms = [r.geometry for r in records]
-        for g in geoms:
+        planar = [to_planar(g) for g in geoms]
+        for g in (*geoms, *planar):
             shapely.prepare(g)
-        return cls(tuple(records), STRtree(geoms))
+        return cls(tuple(records), STRtree(geoms), tuple(planar), STRtree(planar))
+
+    def near_planar(self, geometry: BaseGeometry) -> list[int]:
+        """Indexes of records whose planar geometry intersects a planar geometry, in record order."""
+        return sorted(int(i) for i in self.planar_tree.query(geometry, predicate="intersects"))
 
     def covering(self, point: BaseGeometry) -> list[Any]:
         """Records whose geometry covers the point (boundary included), in record order."""
@@ -164,6 +199,9 @@ class ZoningSnapshot:
     redlines: _Layer
     reserve_zones: _Layer
     monitoring: dict[MonitoringKind, _PointLayer] = field(default_factory=dict)
+    water_sources: tuple[WaterSourceRecord, ...] = ()
+    rules: dict[str | None, tuple[RuleRecord, ...]] = field(default_factory=dict)
+    """Access-list clauses by unit code; key None holds the city-wide general requirements."""
 
     @classmethod
     def build(
@@ -177,12 +215,17 @@ class ZoningSnapshot:
         redlines: Sequence[RedlineRecord] = (),
         reserve_zones: Sequence[ReserveZoneRecord] = (),
         monitoring_points: Sequence[MonitoringPointRecord] = (),
+        water_sources: Sequence[WaterSourceRecord] = (),
+        rules: Sequence[RuleRecord] = (),
     ) -> ZoningSnapshot:
         """Index the layers of one version. Records keep the order given (by code, from the store)."""
         shapely.prepare(city)
         by_kind: dict[MonitoringKind, list[MonitoringPointRecord]] = {k: [] for k in MonitoringKind}
         for point in monitoring_points:
             by_kind[point.kind].append(point)
+        rules_by_unit: dict[str | None, list[RuleRecord]] = {}
+        for rule in rules:
+            rules_by_unit.setdefault(rule.unit_code, []).append(rule)
         return cls(
             version=version,
             city=city,
@@ -192,7 +235,16 @@ class ZoningSnapshot:
             redlines=_Layer.of(redlines),
             reserve_zones=_Layer.of(reserve_zones),
             monitoring={k: _PointLayer.of(v) for k, v in by_kind.items()},
+            water_sources=tuple(water_sources),
+            rules={k: tuple(v) for k, v in rules_by_unit.items()},
         )
+
+    def unit(self, code: str) -> UnitRecord | None:
+        """The unit with a code, if this version has it."""
+        for record in self.units.records:
+            if record.code == code:
+                return record
+        return None
 
     @property
     def unit_count(self) -> int:

@@ -1,0 +1,220 @@
+"""Project siting: ``POST /v1/screenings`` and the stored, citable records ``GET /v1/screenings/{id}``."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+from shapely.geometry import mapping
+
+from app.deps import ConnectionDep, get_snapshots
+from app.errors import PROBLEM_JSON
+from app.reports import screening_html
+from geodata import repository
+from geodata.database import translate_errors
+from geodata.snapshots import SnapshotCache
+from zoning.errors import InvalidInput
+from zoning.geometry_input import ParsedFootprint, check_inside, parse_footprint
+from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
+
+router = APIRouter(tags=["screenings"])
+PROBLEM = {"content": {PROBLEM_JSON: {}}}
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+RECONSTRUCTION_CAVEAT = (
+    "本筛查所用分区数据为基于真实行政边界的重建数据，非官方《南昌市“三线一单”生态环境分区管控方案》矢量成果；"
+    "结论仅供预判，以生态环境主管部门意见为准。 The zoning used is a reconstruction on real boundaries, not the "
+    "official geometry; the result is a preliminary screening, the authority's opinion prevails."
+)
+
+
+class ScreeningCreate(BaseModel):
+    """A siting question: a footprint, the project's industry, an optional buffer."""
+
+    footprint: dict[str, Any] | str = Field(
+        description="GeoJSON (geometry, Feature or FeatureCollection), or text: WKT/EWKT, KML, or a 界址点 "
+        "boundary-point table (point number, X = northing, Y = easting)",
+        examples=[{"type": "Point", "coordinates": [115.95, 28.62]}],
+    )
+    crs: str | None = Field(
+        default=None,
+        description="EPSG:4326 / OGC:CRS84 (default), EPSG:4490, EPSG:4547/4548, EPSG:4526/4527, GCJ02, BD09",
+    )
+    industry: str = Field(description="GB/T 4754-2017 code: section, division, group or class", examples=["2614"])
+    buffer_m: float = Field(default=0.0, ge=0, le=MAX_BUFFER_M, description="buffer around the footprint (m)")
+    project_name: str = Field(default="", max_length=200)
+    as_of: date | None = Field(default=None, description="screen against the version in force on this date")
+
+
+def _new_id(now: datetime) -> str:
+    token = base64.b32encode(secrets.token_bytes(5)).decode()
+    return f"SCR-{now:%Y%m%d}-{token}"
+
+
+def canonical_json(record: dict[str, Any]) -> bytes:
+    """The one serialisation of a record: answering and re-reading give the same bytes."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _screen_and_store(
+    request: Request,
+    snapshots: SnapshotCache,
+    parsed: ParsedFootprint,
+    *,
+    industry_code: str,
+    buffer_m: float,
+    project_name: str,
+    crs: str | None,
+    as_of: date | None,
+) -> Response:
+    snapshot = snapshots.current() if as_of is None else snapshots.for_date(as_of)
+    catalogue = snapshots.catalogue()
+    industry = catalogue.resolve(industry_code, field="industry")
+    check_inside(parsed.geometry, snapshot.city, field="footprint")
+    result = screen(
+        snapshot,
+        ScreeningRequest(parsed.geometry, industry, buffer_m=buffer_m, project_name=project_name),
+        catalogue,
+    )
+    now = datetime.now(UTC)
+    screening_id = _new_id(now)
+    record = {
+        "id": screening_id,
+        "created_at": now.isoformat(timespec="milliseconds"),
+        "request": {
+            "project_name": project_name,
+            "industry": industry_code,
+            "buffer_m": buffer_m,
+            "crs": crs,
+            "crs_used": parsed.crs_used.name,
+            "as_of": as_of.isoformat() if as_of else None,
+            "footprint_format": parsed.source_format,
+            "notes": parsed.notes,
+        },
+        "footprint": json.loads(json.dumps(mapping(parsed.geometry))),
+        "result": result,
+        "caveat": RECONSTRUCTION_CAVEAT if snapshot.version.reconstruction else None,
+        "links": {
+            "self": f"/v1/screenings/{screening_id}",
+            "html": f"/v1/screenings/{screening_id}?f=html",
+            "geojson": f"/v1/screenings/{screening_id}?f=geojson",
+        },
+    }
+    engine = request.app.state.engine
+    with translate_errors(), engine.begin() as conn:
+        repository.insert_screening(
+            conn,
+            record,
+            version_id=snapshot.version.id,
+            dataset_checksum=snapshot.version.checksum,
+            footprint=parsed.geometry,
+            caller=request.client.host if request.client else None,
+        )
+    return Response(
+        canonical_json(record),
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": record["links"]["self"]},
+    )
+
+
+@router.post(
+    "/screenings",
+    status_code=201,
+    summary="Screen a project footprint: verdict, findings with citations, hits per layer",
+    responses={201: {"description": "the stored screening record"}, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM},
+)
+def create_screening(
+    body: ScreeningCreate,
+    request: Request,
+    snapshots: Annotated[SnapshotCache, Depends(get_snapshots)],
+) -> Response:
+    """Screen a footprint (point, line or polygon) for a project of a GB/T 4754 industry.
+
+    The verdict is `prohibited`, `conditional` or `permitted` (subject to EIA) — the worst finding
+    wins. Findings cite 水污染防治法 arts. 65–67 for water-source protection zones by grade, the
+    red-line rules, 自然保护区条例, and every access-list clause of the touched units (and the
+    city-wide general requirements) that matches the industry. Each layer reports `hit`, `near`
+    (reached only by the buffer) or `clear`. The record is stored; its `id` can be cited and
+    re-opened with `GET /v1/screenings/{id}`.
+    """
+    data = json.dumps(body.footprint) if isinstance(body.footprint, dict) else body.footprint
+    parsed = parse_footprint(data, filename=None, content_type=None, crs=body.crs, field="footprint")
+    return _screen_and_store(
+        request, snapshots, parsed, industry_code=body.industry, buffer_m=body.buffer_m,
+        project_name=body.project_name, crs=body.crs, as_of=body.as_of,
+    )
+
+
+@router.post(
+    "/screenings/upload",
+    status_code=201,
+    summary="Screen an uploaded footprint file (zipped shapefile, GeoPackage, KML/KMZ, GeoJSON, 界址点 table)",
+    responses={413: PROBLEM, 422: PROBLEM, 503: PROBLEM},
+)
+def create_screening_from_file(
+    request: Request,
+    snapshots: Annotated[SnapshotCache, Depends(get_snapshots)],
+    file: Annotated[UploadFile, File(description="the footprint file, ≤ 20 MB")],
+    industry: Annotated[str, Form()],
+    buffer_m: Annotated[float, Form(ge=0, le=MAX_BUFFER_M)] = 0.0,
+    project_name: Annotated[str, Form(max_length=200)] = "",
+    crs: Annotated[str | None, Form()] = None,
+    as_of: Annotated[date | None, Form()] = None,
+) -> Response:
+    """The same screening as `POST /v1/screenings`, with the footprint as an uploaded file."""
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
+    parsed = parse_footprint(data, filename=file.filename, content_type=file.content_type, crs=crs, field="file")
+    return _screen_and_store(
+        request, snapshots, parsed, industry_code=industry, buffer_m=buffer_m,
+        project_name=project_name, crs=crs, as_of=as_of,
+    )
+
+
+def _geojson(conn: Any, record: dict[str, Any]) -> dict[str, Any]:
+    result = record["result"]
+    label = result["dataset"]["label"]
+    features: list[dict[str, Any]] = [
+        {"type": "Feature", "geometry": record["footprint"],
+         "properties": {"role": "footprint", "screening_id": record["id"], "verdict": result["verdict"],
+                        "project_name": result["project_name"], "industry": result["industry"]["code"]}}
+    ]
+    layers = result["layers"]
+    units = {u["code"]: u for u in layers["control_units"]["features"]}
+    zones = {f"{z['source_code']} {z['grade']}": z for z in layers["water_protection_zones"]["features"]}
+    redlines = {r["code"]: r for r in layers["ecological_redline"]["features"]}
+    for layer, items, role in (("units", units, "control_unit"), ("water_zones", zones, "water_protection_zone"),
+                               ("redlines", redlines, "ecological_redline")):
+        if not items:
+            continue
+        for key, geometry in sorted(repository.feature_geometries(conn, label, layer, list(items)).items()):
+            features.append({"type": "Feature", "geometry": geometry, "properties": {"role": role, **items[key]}})
+    return {"type": "FeatureCollection", "features": features,
+            "properties": {"screening_id": record["id"], "dataset": result["dataset"]}}
+
+
+@router.get(
+    "/screenings/{screening_id}",
+    summary="A stored screening, as JSON, GeoJSON or an HTML report",
+    responses={200: {"content": {"application/json": {}, "application/geo+json": {}, "text/html": {}}},
+               404: PROBLEM, 503: PROBLEM},
+)
+def read_screening(
+    screening_id: str,
+    conn: ConnectionDep,
+    f: Annotated[Literal["json", "geojson", "html"], Query(description="output format")] = "json",
+) -> Response:
+    """Re-open a screening by its id: the JSON is byte-identical to the answer first given."""
+    record = repository.get_screening(conn, screening_id)
+    if f == "geojson":
+        return Response(canonical_json(_geojson(conn, record)), media_type="application/geo+json")
+    if f == "html":
+        return HTMLResponse(screening_html(record))
+    return Response(canonical_json(record), media_type="application/json")

@@ -1,0 +1,253 @@
+"""POST /v1/screenings on the hand-made fixture dataset: each verdict rule on a case built for it.
+
+Expected values are worked out by hand from tests/fixture_dataset.py, and areas and distances
+independently with geodesics on the GRS80 ellipsoid (pyproj.Geod) — the service measures in the
+EPSG:4548 plane, so they agree to within its scale error (< 0.1 %).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from pyproj import Geod, Transformer
+from shapely import box
+
+from app.main import create_app
+from tests.conftest import settings_for
+from zoning import coords
+
+GEOD = Geod(ellps="GRS80")
+
+
+@pytest.fixture(scope="module")
+def client(database_url: str, fixture_versions: dict[str, int]) -> Iterator[TestClient]:
+    with TestClient(create_app(settings_for(database_url))) as c:
+        yield c
+
+
+def polygon(minx: float, miny: float, maxx: float, maxy: float) -> dict:
+    return json.loads(json.dumps(box(minx, miny, maxx, maxy).__geo_interface__))
+
+
+def screen(client: TestClient, footprint, industry: str, **extra):  # type: ignore[no-untyped-def]
+    r = client.post("/v1/screenings", json={"footprint": footprint, "industry": industry, **extra})
+    assert r.status_code == 201, r.text
+    return r
+
+
+def geodesic_area(minx: float, miny: float, maxx: float, maxy: float) -> float:
+    area, _ = GEOD.polygon_area_perimeter([minx, maxx, maxx, minx], [miny, miny, maxy, maxy])
+    return abs(area)
+
+
+def severities(body: dict) -> list[tuple[str, str]]:
+    return [(f["severity"], f["layer"]) for f in body["result"]["findings"]]
+
+
+def test_chemical_plant_in_general_unit_is_prohibited_by_city_wide_clause(client: TestClient) -> None:
+    body = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "2614", as_of="2022-01-01").json()
+    result = body["result"]
+    assert result["verdict"] == "prohibited"
+    assert severities(body) == [("prohibited", "access_list"), ("notice", "access_list")]
+    prohibited = result["findings"][0]
+    assert prohibited["citation"]["unit_code"] is None  # the city-wide general requirements
+    assert prohibited["industry_codes"] == ["26"]
+    assert prohibited["citation"]["source_zh"] == "总体准入要求 · 空间布局约束 第1条"
+    units = result["layers"]["control_units"]
+    assert units["status"] == "hit"
+    assert [u["code"] for u in units["features"]] == ["ZH36010230001"]
+    unit = units["features"][0]
+    assert unit["share_of_footprint"] == pytest.approx(1.0, abs=1e-6)
+    expected_area = geodesic_area(115.95, 28.62, 115.96, 28.63)
+    assert unit["overlap_area_m2"] == pytest.approx(expected_area, rel=1e-3)
+    assert result["footprint"]["area_m2"] == pytest.approx(expected_area, rel=1e-3)
+    assert unit["share_of_feature"] == pytest.approx(expected_area / geodesic_area(115.90, 28.60, 116.00, 28.80), rel=1e-3)
+    for layer in ("water_protection_zones", "ecological_redline", "nature_reserve_zones", "monitoring_points"):
+        assert result["layers"][layer] == {"status": "clear", "features": []}, layer
+
+
+def test_software_firm_in_the_same_place_is_permitted(client: TestClient) -> None:
+    body = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6510", as_of="2022-01-01").json()
+    assert body["result"]["verdict"] == "permitted"
+    assert body["result"]["verdict_label_en"] == "permitted (subject to EIA)"
+    assert severities(body) == [("notice", "access_list")]
+
+
+def test_footprint_across_two_units_splits_its_area(client: TestClient) -> None:
+    body = screen(client, polygon(115.89, 28.64, 115.91, 28.65), "6510").json()
+    units = {u["code"]: u for u in body["result"]["layers"]["control_units"]["features"]}
+    assert sorted(units) == ["ZH36010220001", "ZH36010310001"]
+    west = geodesic_area(115.89, 28.64, 115.90, 28.65)
+    east = geodesic_area(115.90, 28.64, 115.91, 28.65)
+    assert units["ZH36010310001"]["overlap_area_m2"] == pytest.approx(west, rel=1e-3)
+    assert units["ZH36010220001"]["overlap_area_m2"] == pytest.approx(east, rel=1e-3)
+    assert units["ZH36010310001"]["share_of_footprint"] == pytest.approx(west / (west + east), abs=1e-3)
+    assert body["result"]["priority_unit_overlap_m2"] == units["ZH36010310001"]["overlap_area_m2"]
+
+
+def test_grade_i_zone_prohibits_unrelated_projects_and_conditions_water_supply(client: TestClient) -> None:
+    chem = screen(client, {"type": "Point", "coordinates": [115.83, 28.63]}, "2614").json()
+    assert chem["result"]["verdict"] == "prohibited"
+    water = [f for f in chem["result"]["findings"] if f["layer"] == "water_protection_zone"]
+    assert [(f["severity"], f["citation"]["article"], f["subject"]) for f in water] == [
+        ("prohibited", "第六十五条", "SY-T-001 一级保护区")
+    ]
+    supply = screen(client, {"type": "Point", "coordinates": [115.83, 28.63]}, "4610").json()
+    water = [f for f in supply["result"]["findings"] if f["layer"] == "water_protection_zone"]
+    assert [(f["severity"], f["citation"]["article"]) for f in water] == [("conditional", "第六十五条")]
+    # the intake lies in the red line too, and a waterworks is no limited activity: still prohibited
+    assert supply["result"]["verdict"] == "prohibited"
+    assert [f["layer"] for f in supply["result"]["findings"] if f["severity"] == "prohibited"] == ["ecological_redline"]
+
+
+def test_grade_ii_zone_by_discharge(client: TestClient) -> None:
+    point = {"type": "Point", "coordinates": [115.845, 28.645]}
+    quiet = screen(client, point, "6510").json()
+    grade = [(f["severity"], f["citation"]["article"]) for f in quiet["result"]["findings"] if f["layer"] == "water_protection_zone"]
+    assert grade == [("conditional", "第六十六条")]
+    loud = screen(client, point, "3011").json()
+    grade = [(f["severity"], f["citation"]["article"]) for f in loud["result"]["findings"] if f["layer"] == "water_protection_zone"]
+    assert grade == [("prohibited", "第六十六条")]
+    zones = loud["result"]["layers"]["water_protection_zones"]["features"]
+    assert [(z["source_code"], z["grade"], z["reached_by"]) for z in zones] == [("SY-T-001", "II", "footprint")]
+
+
+def test_red_line_reached_only_by_the_buffer_is_conditional_with_its_distance(client: TestClient) -> None:
+    body = screen(client, {"type": "Point", "coordinates": [115.875, 28.645]}, "6510", buffer_m=2000).json()
+    result = body["result"]
+    assert result["verdict"] == "conditional"
+    assert severities(body) == [("conditional", "ecological_redline"), ("notice", "access_list")]
+    redline = result["layers"]["ecological_redline"]
+    assert redline["status"] == "near"
+    _, _, expected = GEOD.inv(115.875, 28.645, 115.86, 28.645)
+    assert redline["features"][0]["distance_m"] == pytest.approx(expected, rel=1e-3)
+    assert redline["features"][0]["overlap_area_m2"] == 0.0
+    assert result["layers"]["water_protection_zones"]["status"] == "clear"  # 2.44 km away
+    assert result["layers"]["nature_reserve_zones"]["status"] == "clear"  # 2.77 km away
+    assert [u["code"] for u in result["layers"]["control_units"]["features"]] == ["ZH36010310001"]
+
+
+def test_nature_reserve_core_allows_research_only(client: TestClient) -> None:
+    point = {"type": "Point", "coordinates": [115.88, 28.68]}
+    research = screen(client, point, "7310").json()
+    assert research["result"]["verdict"] == "conditional"
+    reserve = [f for f in research["result"]["findings"] if f["layer"] == "nature_reserve_zone"]
+    assert [(f["severity"], f["subject"]) for f in reserve] == [("conditional", "TEST 核心区")]
+    plant = screen(client, point, "C").json()
+    reserve = [f for f in plant["result"]["findings"] if f["layer"] == "nature_reserve_zone"]
+    assert [(f["severity"], f["citation"]["article"]) for f in reserve] == [("prohibited", "第二十七条、第三十二条")]
+
+
+def test_monitoring_points_inside_the_buffer(client: TestClient) -> None:
+    body = screen(client, {"type": "Point", "coordinates": [115.95, 28.74]}, "6510", buffer_m=1500).json()
+    points = body["result"]["layers"]["monitoring_points"]
+    assert points["status"] == "hit"
+    assert [p["code"] for p in points["features"]] == ["AQ-T-001"]
+    _, _, expected = GEOD.inv(115.95, 28.74, 115.95, 28.75)
+    assert points["features"][0]["distance_m"] == pytest.approx(expected, rel=1e-3)
+    far = screen(client, {"type": "Point", "coordinates": [115.95, 28.74]}, "6510", buffer_m=1000).json()
+    assert far["result"]["layers"]["monitoring_points"] == {"status": "clear", "features": []}
+
+
+def test_as_of_screens_against_the_version_in_force_then(client: TestClient) -> None:
+    old = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6510", as_of="2022-12-31").json()
+    new = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6510", as_of="2023-01-01").json()
+    assert [u["code"] for u in old["result"]["layers"]["control_units"]["features"]] == ["ZH36010230001"]
+    assert [u["code"] for u in new["result"]["layers"]["control_units"]["features"]] == ["ZH36010220001"]
+    assert (old["result"]["dataset"]["label"], new["result"]["dataset"]["label"]) == ("fixture-2020", "fixture-2023")
+
+
+def test_a_screening_reread_by_id_is_byte_identical(client: TestClient) -> None:
+    created = screen(client, polygon(115.89, 28.64, 115.91, 28.65), "2614", buffer_m=750.5, project_name="年产5万吨项目")
+    record = created.json()
+    assert created.headers["location"] == f"/v1/screenings/{record['id']}"
+    again = client.get(created.headers["location"])
+    assert again.status_code == 200
+    assert again.content == created.content
+    assert record["id"].startswith("SCR-")
+    assert record["result"]["dataset"]["label"] == "fixture-2023"
+    html = client.get(f"/v1/screenings/{record['id']}", params={"f": "html"})
+    assert html.headers["content-type"].startswith("text/html")
+    assert record["id"] in html.text and "年产5万吨项目" in html.text and "fixture-2023" in html.text
+    geojson = client.get(f"/v1/screenings/{record['id']}", params={"f": "geojson"})
+    assert geojson.headers["content-type"] == "application/geo+json"
+    roles = [f["properties"]["role"] for f in geojson.json()["features"]]
+    assert roles == ["footprint", "control_unit", "control_unit"]
+
+
+def test_same_place_in_every_input_crs_gives_the_same_units(client: TestClient) -> None:
+    lon = np.array([115.89, 115.91, 115.91, 115.89, 115.89])
+    lat = np.array([28.64, 28.64, 28.65, 28.65, 28.64])
+    def ring(xs, ys):  # type: ignore[no-untyped-def]
+        return {"type": "Polygon", "coordinates": [[[float(x), float(y)] for x, y in zip(xs, ys, strict=True)]]}
+    gx, gy = coords.wgs84_to_gcj02(lon, lat)
+    bx, by = coords.wgs84_to_bd09(lon, lat)
+    ex, ey = Transformer.from_crs("EPSG:4490", "EPSG:4548", always_xy=True).transform(lon, lat)
+    wkt = "POLYGON((" + ", ".join(f"{x} {y}" for x, y in zip(lon, lat, strict=True)) + "))"
+    variants = [
+        ({"footprint": ring(lon, lat)}, "EPSG:4326"),
+        ({"footprint": ring(lon, lat), "crs": "EPSG:4490"}, "EPSG:4490"),
+        ({"footprint": wkt}, "EPSG:4326"),
+        ({"footprint": ring(gx, gy), "crs": "GCJ02"}, "GCJ-02"),
+        ({"footprint": ring(bx, by), "crs": "BD09"}, "BD-09"),
+        ({"footprint": ring(ex, ey), "crs": "EPSG:4548"}, "EPSG:4548"),
+    ]
+    reference = geodesic_area(115.89, 28.64, 115.91, 28.65)
+    for body, _name in variants:
+        result = screen(client, body.pop("footprint"), "6510", **body).json()["result"]
+        assert sorted(u["code"] for u in result["layers"]["control_units"]["features"]) == ["ZH36010220001", "ZH36010310001"]
+        assert result["footprint"]["area_m2"] == pytest.approx(reference, rel=2e-3), _name
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "99"}, "invalid_input", "industry"),
+        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "X1"}, "invalid_input", "industry"),
+        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "D2614"}, "invalid_input", "industry"),
+        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}}, "missing_parameter", "industry"),
+        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "C", "buffer_m": -1},
+         "invalid_parameter", "buffer_m"),
+        ({"footprint": {"type": "Point", "coordinates": [116.5, 28.7]}, "industry": "C"}, "outside_city", "footprint"),
+        ({"footprint": {"type": "Polygon", "coordinates": [[[115.85, 28.65], [115.86, 28.65], [115.86, 28.66]]]},
+          "industry": "C"}, "invalid_input", "footprint"),
+        ({"footprint": "POLYGON((115.85 28.65, 115.86 28.66, 115.86 28.65, 115.85 28.66, 115.85 28.65))",
+          "industry": "C"}, "invalid_input", "footprint"),
+        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "C", "crs": "EPSG:3857"},
+         "invalid_input", "crs"),
+    ],
+)
+def test_bad_screening_input_is_a_named_problem(client: TestClient, body: dict, code: str, field: str) -> None:
+    r = client.post("/v1/screenings", json=body)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert (r.json()["code"], r.json()["field"]) == (code, field)
+
+
+def test_unknown_screening_is_404_problem(client: TestClient) -> None:
+    r = client.get("/v1/screenings/SCR-20260101-NOPE")
+    assert r.status_code == 404
+    assert r.json()["code"] == "not_found"
+
+
+def test_upload_of_a_boundary_point_table(client: TestClient) -> None:
+    # 界址点 table in EPSG:4548 (X = northing, Y = easting) of the fixture's general/key unit area
+    t = Transformer.from_crs("EPSG:4490", "EPSG:4548", always_xy=True)
+    corners = [(115.95, 28.62), (115.96, 28.62), (115.96, 28.63), (115.95, 28.63)]
+    lines = ["点号,X,Y"] + [f"J{i + 1},{t.transform(*c)[1]:.3f},{t.transform(*c)[0]:.3f}" for i, c in enumerate(corners)]
+    lines.append(f"J1,{t.transform(*corners[0])[1]:.3f},{t.transform(*corners[0])[0]:.3f}")
+    r = client.post(
+        "/v1/screenings/upload",
+        files={"file": ("jzd.csv", "\n".join(lines).encode(), "text/csv")},
+        data={"industry": "2614", "crs": "EPSG:4548", "as_of": "2022-06-01"},
+    )
+    assert r.status_code == 201, r.text
+    result = r.json()["result"]
+    assert r.json()["request"]["footprint_format"] == "boundary_points"
+    assert [u["code"] for u in result["layers"]["control_units"]["features"]] == ["ZH36010230001"]
+    assert result["footprint"]["area_m2"] == pytest.approx(geodesic_area(115.95, 28.62, 115.96, 28.63), rel=1e-3)
+    assert result["verdict"] == "prohibited"
