@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
 
+from geodata import repository
 from geodata.database import translate_errors
 from geodata.snapshots import SnapshotCache
-from zoning.snapshot import ZoningSnapshot
+from zoning.snapshot import VersionInfo, ZoningSnapshot
 
 
 def get_engine(request: Request) -> Engine:
@@ -46,3 +47,11 @@ def get_snapshot(snapshots: Annotated[SnapshotCache, Depends(get_snapshots)], as
 
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
 SnapshotDep = Annotated[ZoningSnapshot, Depends(get_snapshot)]
+
+
+def get_version(conn: Annotated[Connection, Depends(get_connection)], as_of: AsOf = None) -> VersionInfo:
+    """The dataset version in force today, or on ``as_of`` (read from the store)."""
+    return repository.version_in_force(conn, as_of or date.today())
+
+
+VersionDep = Annotated[VersionInfo, Depends(get_version)]

@@ -472,3 +472,108 @@ def feature_geometries(conn: Connection, label: str, layer: str, keys: Sequence[
         .where(t.c.version_id == version.id, key.in_(list(keys)))
     )
     return {r.key: json.loads(r.geojson) for r in rows}
+
+
+# ------------------------------------------------------------------------------------- look-ups
+
+
+def list_units(
+    conn: Connection, version_id: int, *, control_class: str | None = None, division_code: str | None = None
+) -> list[dict[str, Any]]:
+    """Control units of a version, by code, optionally filtered by class and division."""
+    u = m.control_unit
+    stmt = select(
+        u.c.code, u.c.name_zh, u.c.name_en, u.c.control_class.label("control_class"), u.c.division_code, u.c.tags, u.c.area_m2
+    ).where(u.c.version_id == version_id)
+    if control_class is not None:
+        stmt = stmt.where(u.c.control_class == control_class)
+    if division_code is not None:
+        stmt = stmt.where(u.c.division_code == division_code)
+    return [dict(r._mapping) for r in conn.execute(stmt.order_by(u.c.code))]
+
+
+def get_unit(conn: Connection, version_id: int, code: str) -> dict[str, Any]:
+    """One unit with its access-list clauses and its geometry as GeoJSON; raises NotFound."""
+    u = m.control_unit
+    row = conn.execute(
+        select(
+            u.c.code, u.c.name_zh, u.c.name_en, u.c.control_class.label("control_class"), u.c.division_code, u.c.tags, u.c.area_m2,
+            func.ST_AsGeoJSON(u.c.geom, 7).label("geojson"),
+        ).where(u.c.version_id == version_id, u.c.code == code)
+    ).first()
+    if row is None:
+        raise NotFound(f"no control unit has code {code!r} in this dataset version", field="code")
+    unit = dict(row._mapping)
+    unit["geometry"] = json.loads(unit.pop("geojson"))
+    unit["rules"] = list_rules(conn, version_id, code)
+    return unit
+
+
+def list_rules(conn: Connection, version_id: int, unit_code: str | None) -> list[dict[str, Any]]:
+    """Access-list clauses of a unit (None: the city-wide general requirements), in list order."""
+    a = m.access_rule
+    cond = a.c.unit_code.is_(None) if unit_code is None else a.c.unit_code == unit_code
+    rows = conn.execute(
+        select(a.c.dimension, a.c.clause_no, a.c.text_zh, a.c.effect, a.c.industry_codes, a.c.conditions)
+        .where(a.c.version_id == version_id, cond)
+        .order_by(a.c.dimension, a.c.clause_no)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def list_water_sources(conn: Connection, version_id: int) -> list[dict[str, Any]]:
+    """Water sources of a version with their intake and their zones' grades and areas."""
+    s, z = m.water_source, m.water_protection_zone
+    sources = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(
+                s.c.code, s.c.name_zh, s.c.name_en, s.c.level, s.c.kind, s.c.status, s.c.river_zh, s.c.division_code,
+                func.ST_X(s.c.intake).label("lon"), func.ST_Y(s.c.intake).label("lat"),
+            )
+            .where(s.c.version_id == version_id)
+            .order_by(s.c.code)
+        )
+    ]
+    zones: dict[str, list[dict[str, Any]]] = {}
+    for r in conn.execute(
+        select(z.c.source_code, z.c.grade, z.c.area_m2).where(z.c.version_id == version_id).order_by(z.c.source_code, z.c.grade)
+    ):
+        zones.setdefault(r.source_code, []).append({"grade": r.grade, "area_m2": round(r.area_m2, 1)})
+    for source in sources:
+        source["zones"] = zones.get(source["code"], [])
+    return sources
+
+
+def list_monitoring_points(
+    conn: Connection,
+    version_id: int,
+    *,
+    kind: str | None,
+    level: str | None,
+    bbox: tuple[float, float, float, float] | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    """A page of monitoring points (by code) and how many match in all."""
+    p = m.monitoring_point
+    conds = [p.c.version_id == version_id]
+    if kind is not None:
+        conds.append(p.c.kind == kind)
+    if level is not None:
+        conds.append(p.c.level == level)
+    if bbox is not None:
+        # Transform the literal, not the column: the envelope is built in the storage SRID.
+        conds.append(p.c.geom.intersects(func.ST_MakeEnvelope(*bbox, m.STORAGE_SRID)))
+    total = conn.execute(select(func.count()).select_from(p).where(*conds)).scalar_one()
+    rows = conn.execute(
+        select(
+            p.c.code, p.c.name_zh, p.c.kind, p.c.level, p.c.subtype, p.c.division_code, p.c.attributes,
+            func.ST_X(p.c.geom).label("lon"), func.ST_Y(p.c.geom).label("lat"),
+        )
+        .where(*conds)
+        .order_by(p.c.code)
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total), [dict(r._mapping) for r in rows]

@@ -1,0 +1,86 @@
+"""Look-ups on the fixture dataset: units with access lists, water sources, monitoring points, industries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from pyproj import Geod
+
+from app.main import create_app
+from tests.conftest import settings_for
+
+
+@pytest.fixture(scope="module")
+def client(database_url: str, fixture_versions: dict[str, int]) -> Iterator[TestClient]:
+    with TestClient(create_app(settings_for(database_url))) as c:
+        yield c
+
+
+def test_units_of_the_version_in_force_and_filters(client: TestClient) -> None:
+    body = client.get("/v1/units").json()
+    assert body["dataset"]["label"] == "fixture-2023"
+    assert [(u["code"], u["class"]) for u in body["units"]] == [
+        ("ZH36010220001", "key"), ("ZH36010310001", "priority"), ("ZH36010320001", "key"),
+    ]
+    area, _ = Geod(ellps="GRS80").polygon_area_perimeter([115.80, 115.90, 115.90, 115.80], [28.60, 28.60, 28.70, 28.70])
+    assert body["units"][1]["area_km2"] == pytest.approx(abs(area) / 1e6, abs=1e-4)
+    assert [u["code"] for u in client.get("/v1/units", params={"class": "key"}).json()["units"]] == [
+        "ZH36010220001", "ZH36010320001"]
+    assert [u["code"] for u in client.get("/v1/units", params={"division": "360103"}).json()["units"]] == [
+        "ZH36010310001", "ZH36010320001"]
+    old = client.get("/v1/units", params={"as_of": "2021-05-01", "division": "360102"}).json()
+    assert [(u["code"], u["class"]) for u in old["units"]] == [("ZH36010230001", "general")]
+    bad = client.get("/v1/units", params={"class": "mixed"})
+    assert bad.status_code == 422 and bad.json()["field"] == "class"
+
+
+def test_unit_with_its_access_list(client: TestClient) -> None:
+    body = client.get("/v1/units/ZH36010310001").json()
+    assert body["name_zh"] == "西湖区优先保护单元1"
+    assert [d["dimension"] for d in body["access_list"]] == [
+        "spatial_layout", "pollutant_discharge", "environmental_risk", "resource_efficiency"]
+    assert body["access_list"][0]["clauses"] == [
+        {"clause_no": 1, "text_zh": "执行总体准入要求。", "effect": "require", "industry_codes": [], "conditions": {}}]
+    assert body["general_requirements"][0]["clauses"][0]["industry_codes"] == ["26"]
+    feature = client.get("/v1/units/ZH36010310001", params={"f": "geojson"})
+    assert feature.headers["content-type"] == "application/geo+json"
+    assert feature.json()["geometry"]["type"] == "MultiPolygon"
+    missing = client.get("/v1/units/ZH36010230001")  # exists only in the 2020 version
+    assert missing.status_code == 404 and missing.json()["field"] == "code"
+    assert client.get("/v1/units/ZH36010230001", params={"as_of": "2022-01-01"}).status_code == 200
+
+
+def test_water_sources(client: TestClient) -> None:
+    body = client.get("/v1/water-sources").json()
+    assert body["count"] == 1
+    source = body["water_sources"][0]
+    assert (source["code"], source["level_label_zh"], source["intake"]) == ("SY-T-001", "市级", {"lon": 115.83, "lat": 28.63})
+    assert [z["grade"] for z in source["zones"]] == ["I", "II"]
+
+
+def test_monitoring_points_paging_and_filters(client: TestClient) -> None:
+    body = client.get("/v1/monitoring-points", params={"limit": 1}).json()
+    assert (body["total"], body["count"]) == (2, 1)
+    assert body["monitoring_points"][0]["code"] == "AQ-T-001"
+    assert [link["rel"] for link in body["links"]] == ["next"]
+    second = client.get(body["links"][0]["href"]).json()
+    assert [p["code"] for p in second["monitoring_points"]] == ["SW-T-001"]
+    assert [link["rel"] for link in second["links"]] == ["prev"]
+    air = client.get("/v1/monitoring-points", params={"kind": "air"}).json()
+    assert [p["code"] for p in air["monitoring_points"]] == ["AQ-T-001"]
+    box = client.get("/v1/monitoring-points", params={"bbox": "115.8,28.6,115.9,28.7"}).json()
+    assert [p["code"] for p in box["monitoring_points"]] == ["SW-T-001"]
+    bad = client.get("/v1/monitoring-points", params={"bbox": "115.9,28.6"})
+    assert bad.status_code == 422 and bad.json()["field"] == "bbox"
+    assert client.get("/v1/monitoring-points", params={"limit": 5000}).status_code == 422
+
+
+def test_industries_lookup(client: TestClient) -> None:
+    body = client.get("/v1/industries", params={"q": "2614"}).json()
+    assert [(e["code"], e["name_zh"]) for e in body["industries"]] == [("2614", "有机化学原料制造")]
+    chem = client.get("/v1/industries", params={"q": "化学原料"}).json()
+    assert chem["industries"][0]["code"] == "26"
+    english = client.get("/v1/industries", params={"q": "Mining"}).json()
+    assert english["industries"][0]["code"] == "B"
