@@ -76,6 +76,21 @@ def fixture_versions(engine: Engine) -> dict[str, int]:
     return ids
 
 
+@pytest.fixture(scope="session")
+def nanchang_url(cluster: localdb.LocalCluster) -> Iterator[str]:
+    """A database holding the bundled Nanchang dataset (both versions), loaded once per session."""
+    from geodata.loader import load_bundled
+
+    name = _fresh_database(cluster, "zoning_test_nanchang")
+    url = cluster.url(name)
+    migrate(url)
+    engine = make_engine(url)
+    assert load_bundled(engine, log=lambda _m: None) == ["2021-plan", "2024-update"]
+    engine.dispose()
+    yield url
+    localdb.drop_database(cluster, name)
+
+
 def settings_for(url: str, **service: object) -> Settings:
     return Settings(
         database=DatabaseSettings(database_url=url),

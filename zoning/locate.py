@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Literal
 
+import numpy as np
+import shapely
 from shapely import Point
 
 from zoning.errors import InvalidCoordinate, OutsideCity
+from zoning.geometry_input import parse_degrees, resolve_crs, to_storage
 from zoning.snapshot import (
     PLANAR_CRS,
+    PLANAR_TRANSFORMER,
     DivisionRecord,
     MonitoringPointRecord,
     RedlineRecord,
@@ -108,4 +113,123 @@ def locate_point(snapshot: ZoningSnapshot, lon: float, lat: float, *, field: str
         redlines=snapshot.redlines.covering(point),
         reserve_zones=snapshot.reserve_zones.covering(point),
         nearest_monitoring=nearest,
+    )
+
+
+def read_point(lon_text: str, lat_text: str, crs: str | None = None) -> tuple[float, float]:
+    """Read a point as people give it — decimal or DMS degrees, or projected metres — into EPSG:4490.
+
+    With a geographic or offset ``crs`` (EPSG:4326/4490, GCJ-02, BD-09) ``lon``/``lat`` are degrees,
+    decimal or DMS (``115°52'30"E``). With a Gauss–Krüger ``crs`` (EPSG:4547/4548/4526/4527) they
+    are easting and northing in metres (Y and X of a Chinese survey table).
+    """
+    input_crs = resolve_crs(crs)
+    if input_crs.is_gk:
+        values = []
+        for text, name in ((lon_text, "lon"), (lat_text, "lat")):
+            try:
+                values.append(float(text))
+            except ValueError:
+                raise InvalidCoordinate(
+                    f"{name}={text!r}: a {input_crs.name} coordinate must be a number of metres", field=name
+                ) from None
+        point = to_storage(Point(*values), input_crs, field="lon")
+        return point.x, point.y
+    lon = _degrees(lon_text, "lon")
+    lat = _degrees(lat_text, "lat")
+    check_lon_lat(lon, lat)
+    if input_crs.kind in ("gcj02", "bd09"):
+        point = to_storage(Point(lon, lat), input_crs, field="lon")
+        return point.x, point.y
+    return lon, lat
+
+
+def _degrees(text: str, name: Literal["lon", "lat"]) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return parse_degrees(text, field=name, axis=name)
+
+
+# ------------------------------------------------------------------------------ batch location
+
+
+@dataclass(frozen=True)
+class BatchLocation:
+    """Answers for many points at once, as parallel arrays (index i answers point i)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    unit: np.ndarray
+    """index into snapshot.units.records, -1 outside every unit (its division is the unit's)"""
+    water_zones: dict[int, list[int]]
+    redlines: dict[int, list[int]]
+    reserve_zones: dict[int, list[int]]
+    """sparse: point index → record indexes, for the points that hit any"""
+    nearest: dict[MonitoringKind, tuple[np.ndarray, np.ndarray]]
+    """per kind: (index into that kind's records, planar distance in metres)"""
+
+
+def _layer_hits(layer: Any, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(point index, record index) pairs for the points each record's geometry covers.
+
+    Loops over the layer's (few, prepared) geometries rather than over the points: a bounding-box
+    mask picks the candidates and ``intersects_xy`` on the prepared geometry decides them, which is
+    far faster than querying a tree of large polygons with 100,000 points one by one.
+    """
+    point_idx: list[np.ndarray] = []
+    record_idx: list[np.ndarray] = []
+    for j, record in enumerate(layer.records):
+        minx, miny, maxx, maxy = record.geometry.bounds
+        candidates = np.flatnonzero((x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+        if candidates.size == 0:
+            continue
+        inside = candidates[shapely.intersects_xy(record.geometry, x[candidates], y[candidates])]
+        point_idx.append(inside)
+        record_idx.append(np.full(inside.size, j, dtype=np.int64))
+    if not point_idx:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.concatenate(point_idx), np.concatenate(record_idx)
+
+
+def _first_hit(n: int, idx_in: np.ndarray, idx_rec: np.ndarray) -> np.ndarray:
+    """For each point, the lowest record index it hits (records are in code order), or -1."""
+    out = np.full(n, -1, dtype=np.int64)
+    if idx_in.size:
+        order = np.lexsort((idx_rec, idx_in))
+        idx_in, idx_rec = idx_in[order], idx_rec[order]
+        first = np.ones(idx_in.size, dtype=bool)
+        first[1:] = idx_in[1:] != idx_in[:-1]
+        out[idx_in[first]] = idx_rec[first]
+    return out
+
+
+def _all_hits(idx_in: np.ndarray, idx_rec: np.ndarray) -> dict[int, list[int]]:
+    """Record indexes hit by each point that hits any (most points hit no zone: kept sparse)."""
+    out: dict[int, list[int]] = {}
+    if idx_in.size:
+        order = np.lexsort((idx_rec, idx_in))
+        for i, t in zip(idx_in[order].tolist(), idx_rec[order].tolist(), strict=True):
+            out.setdefault(i, []).append(t)
+    return out
+
+
+def locate_many(snapshot: ZoningSnapshot, lon: np.ndarray, lat: np.ndarray) -> BatchLocation:
+    """Locate many EPSG:4490 points with vectorised STRtree queries (same rules as ``locate_point``)."""
+    n = lon.size
+    u_in, u_rec = _layer_hits(snapshot.units, lon, lat)
+    w_in, w_rec = _layer_hits(snapshot.water_zones, lon, lat)
+    r_in, r_rec = _layer_hits(snapshot.redlines, lon, lat)
+    n_in, n_rec = _layer_hits(snapshot.reserve_zones, lon, lat)
+    x, y = PLANAR_TRANSFORMER.transform(lon, lat)
+    xy = np.column_stack([x, y])
+    nearest = {kind: layer.nearest_many(xy) for kind, layer in snapshot.monitoring.items() if layer.records}
+    return BatchLocation(
+        lon=lon,
+        lat=lat,
+        unit=_first_hit(n, u_in, u_rec),
+        water_zones=_all_hits(w_in, w_rec),
+        redlines=_all_hits(r_in, r_rec),
+        reserve_zones=_all_hits(n_in, n_rec),
+        nearest=nearest,
     )

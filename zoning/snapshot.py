@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import Transformer
+from scipy.spatial import cKDTree
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
@@ -33,7 +34,8 @@ from zoning.vocabulary import (
 PLANAR_CRS = "EPSG:4548"
 """CGCS2000 / 3-degree Gauss–Krüger CM 117°E: the planar CRS distances are measured in."""
 
-_TO_PLANAR = Transformer.from_crs("EPSG:4490", PLANAR_CRS, always_xy=True)
+PLANAR_TRANSFORMER = Transformer.from_crs("EPSG:4490", PLANAR_CRS, always_xy=True)
+_TO_PLANAR = PLANAR_TRANSFORMER
 
 
 def to_planar(geometry: BaseGeometry) -> BaseGeometry:
@@ -168,16 +170,29 @@ class _Layer:
 
 @dataclass(frozen=True)
 class _PointLayer:
-    """Monitoring points of one kind, projected to EPSG:4548 for nearest-neighbour search."""
+    """Monitoring points of one kind, projected to EPSG:4548 for nearest-neighbour search.
+
+    An STRtree serves geometry queries (points inside a buffer); a KD-tree over the same planar
+    coordinates answers nearest-neighbour questions for many points at once.
+    """
 
     records: tuple[MonitoringPointRecord, ...]
     planar: np.ndarray
     tree: STRtree
+    kdtree: cKDTree | None
 
     @classmethod
     def of(cls, records: Sequence[MonitoringPointRecord]) -> _PointLayer:
         planar = np.array([to_planar(r.geometry) for r in records], dtype=object)
-        return cls(tuple(records), planar, STRtree(planar))
+        xy = shapely.get_coordinates(planar) if len(planar) else np.empty((0, 2))
+        return cls(tuple(records), planar, STRtree(planar), cKDTree(xy) if len(xy) else None)
+
+    def nearest_many(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(record index, distance in metres) of the nearest point for each planar (x, y) row."""
+        if self.kdtree is None:
+            return np.full(len(xy), -1), np.full(len(xy), np.nan)
+        distance, index = self.kdtree.query(xy, k=1)
+        return index.astype(np.int64), distance
 
     def nearest(self, planar_point: BaseGeometry) -> tuple[MonitoringPointRecord, float] | None:
         if not self.records:
