@@ -162,10 +162,10 @@ class _Layer:
 
     def covering(self, point: BaseGeometry) -> list[Any]:
         """Records whose geometry covers the point (boundary included), in record order."""
-        # STRtree evaluates predicate(point, tree_geometry): a point intersects a polygon exactly
-        # when the polygon covers it, so a point on a shared boundary hits both neighbours.
-        hits = sorted(int(i) for i in self.tree.query(point, predicate="intersects"))
-        return [self.records[i] for i in hits]
+        # The tree gives bounding-box candidates; the prepared polygon decides. `covers`, not
+        # `contains`: a point on a shared boundary belongs to both neighbours.
+        hits = sorted(int(i) for i in self.tree.query(point))
+        return [self.records[i] for i in hits if self.records[i].geometry.covers(point)]
 
 
 @dataclass(frozen=True)
