@@ -37,6 +37,7 @@ validate: install
 
 bench: install
 	$(BIN)/python bench/locate.py
+	$(BIN)/python bench/screening.py
 
 db-up: install
 	$(BIN)/zoning db up
