@@ -10,6 +10,7 @@ BIN := $(VENV)/bin
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
+	sh scripts/ensure_system_packages.sh runtime
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,build]"
@@ -21,6 +22,7 @@ run: install
 
 ## The whole test suite against a real, throwaway PostGIS
 test: install
+	sh scripts/ensure_system_packages.sh test
 	$(BIN)/python -m pytest
 
 lint: install

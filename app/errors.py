@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.pdf import PdfFontMissing
 from zoning import errors as ze
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: list[tuple[type[ze.ZoningError], int]] = [
     (ze.NoVersionInForce, 503),
     (ze.StoreUnavailable, 503),
     (ze.DataIntegrityError, 409),
+    (PdfFontMissing, 503),
 ]
 
 

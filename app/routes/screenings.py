@@ -15,6 +15,7 @@ from shapely.geometry import mapping
 
 from app.deps import ConnectionDep, get_snapshots
 from app.errors import PROBLEM_JSON
+from app.pdf import screening_pdf
 from app.reports import screening_html
 from geodata import repository
 from geodata.database import translate_errors
@@ -103,6 +104,7 @@ def _screen_and_store(
             "self": f"/v1/screenings/{screening_id}",
             "html": f"/v1/screenings/{screening_id}?f=html",
             "geojson": f"/v1/screenings/{screening_id}?f=geojson",
+            "pdf": f"/v1/screenings/{screening_id}?f=pdf",
         },
     }
     engine = request.app.state.engine
@@ -202,19 +204,28 @@ def _geojson(conn: Any, record: dict[str, Any]) -> dict[str, Any]:
 
 @router.get(
     "/screenings/{screening_id}",
-    summary="A stored screening, as JSON, GeoJSON or an HTML report",
-    responses={200: {"content": {"application/json": {}, "application/geo+json": {}, "text/html": {}}},
+    summary="A stored screening, as JSON, GeoJSON, an HTML report or a PDF report",
+    responses={200: {"content": {"application/json": {}, "application/geo+json": {}, "text/html": {},
+                                 "application/pdf": {}}},
                404: PROBLEM, 503: PROBLEM},
 )
 def read_screening(
     screening_id: str,
     conn: ConnectionDep,
-    f: Annotated[Literal["json", "geojson", "html"], Query(description="output format")] = "json",
+    f: Annotated[Literal["json", "geojson", "html", "pdf"], Query(description="output format")] = "json",
 ) -> Response:
-    """Re-open a screening by its id: the JSON is byte-identical to the answer first given."""
+    """Re-open a screening by its id: the JSON is byte-identical to the answer first given.
+
+    `f=pdf` gives the report a reviewer files: id, dataset version and checksum, time, the verdict,
+    a map, every finding with its citation, and the caveat that the zoning is a reconstruction.
+    """
     record = repository.get_screening(conn, screening_id)
     if f == "geojson":
         return Response(canonical_json(_geojson(conn, record)), media_type="application/geo+json")
+    if f == "pdf":
+        pdf = screening_pdf(record, _geojson(conn, record)["features"])
+        return Response(pdf, media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{screening_id}.pdf"'})
     if f == "html":
         return HTMLResponse(screening_html(record))
     return Response(canonical_json(record), media_type="application/json")

@@ -251,3 +251,22 @@ def test_upload_of_a_boundary_point_table(client: TestClient) -> None:
     assert [u["code"] for u in result["layers"]["control_units"]["features"]] == ["ZH36010230001"]
     assert result["footprint"]["area_m2"] == pytest.approx(geodesic_area(115.95, 28.62, 115.96, 28.63), rel=1e-3)
     assert result["verdict"] == "prohibited"
+
+
+def test_pdf_report_carries_id_version_time_caveat_and_renders_chinese(client: TestClient) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    record = screen(client, polygon(115.83, 28.62, 115.84, 28.63), "2614", buffer_m=300, project_name="年产5万吨项目").json()
+    r = client.get(f"/v1/screenings/{record['id']}", params={"f": "pdf"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(r.content))
+    text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+    for expected in (record["id"], "建设项目生态环境分区管控符合性筛查报告", "年产5万吨项目", "fixture-2023",
+                     record["created_at"], record["result"]["dataset"]["checksum"], "重建数据", "第六十五条"):
+        assert expected in text, expected
+    # the CJK font is embedded (subset TrueType font programs in the file), not left to the reader
+    cjk = [f.get_object() for page in reader.pages for f in page["/Resources"]["/Font"].values()
+           if "WenQuanYi" in str(f.get_object()["/BaseFont"])]
+    assert cjk and all("/FontFile2" in f["/FontDescriptor"].get_object() for f in cjk)
