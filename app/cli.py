@@ -4,6 +4,7 @@
     zoning migrate [REVISION]        Alembic upgrade (default head)
     zoning load                      load the bundled Nanchang dataset (idempotent)
     zoning validate [--version L]    coverage report of the bundled dataset; non-zero exit when off
+    zoning keys create|revoke|list   API keys (stored hashed; every change audited)
     zoning serve                     run the HTTP service (uvicorn)
     zoning run                       all of the above that a fresh machine needs, then serve
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -84,6 +86,40 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from geodata import keys
+
+    url = _ensure_database(settings)
+    migrate(url)
+    engine = make_engine(url)
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        with engine.begin() as conn:
+            if args.action == "create":
+                if not args.name:
+                    raise ZoningError("zoning keys create needs --name", field="name")
+                key, text = keys.create_key(conn, args.name, args.scopes.split(","))
+                keys.record_event(conn, actor=actor, action="key.create", target=key.prefix, outcome="ok",
+                                  after={"name": key.name, "scopes": list(key.scopes)})
+                print(text)
+                _say(f"created key {key.prefix} ({key.name}, scopes {','.join(key.scopes)}); "
+                     "the key above is shown once and stored only as a hash")
+            elif args.action == "revoke":
+                if not args.prefix:
+                    raise ZoningError("zoning keys revoke needs --prefix", field="prefix")
+                key = keys.revoke_key(conn, args.prefix)
+                keys.record_event(conn, actor=actor, action="key.revoke", target=key.prefix, outcome="ok",
+                                  before={"name": key.name, "scopes": list(key.scopes)})
+                _say(f"revoked key {key.prefix} ({key.name})")
+            else:
+                for key in keys.list_keys(conn):
+                    state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
+                    print(f"{key.prefix}  {key.name:<24} {','.join(key.scopes):<18} {state}")
+    finally:
+        engine.dispose()
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -117,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--version", help="one version label (default: all bundled)")
     val.add_argument("--data-dir", help="a dataset folder in the bundled layout (default: the bundled one)")
     val.set_defaults(func=cmd_validate)
+    k = sub.add_parser("keys", help="API keys: create, revoke, list (audited)")
+    k.add_argument("action", choices=["create", "revoke", "list"])
+    k.add_argument("--name", help="who the key is for (create)")
+    k.add_argument("--scopes", default="read", help="comma-separated: read, screen, admin (create)")
+    k.add_argument("--prefix", help="the key's prefix (revoke)")
+    k.set_defaults(func=cmd_keys)
     for name, func in (("serve", cmd_serve), ("run", cmd_run)):
         p = sub.add_parser(name, help="serve the API" if name == "serve" else "database + data + serve")
         p.add_argument("--host")

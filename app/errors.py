@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.pdf import PdfFontMissing
+from app.security import Forbidden, RateLimited, Unauthorized
 from zoning import errors as ze
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ STATUS_BY_ERROR: list[tuple[type[ze.ZoningError], int]] = [
     (ze.StoreUnavailable, 503),
     (ze.DataIntegrityError, 409),
     (PdfFontMissing, 503),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (RateLimited, 429),
 ]
 
 
@@ -110,6 +114,10 @@ async def _zoning_handler(request: Request, exc: ze.ZoningError) -> JSONResponse
     if status >= 500 and status != 503:
         log.exception("unexpected domain error", exc_info=exc)
     headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 429:
+        headers = {"Retry-After": str(exc.extra.get("retry_after", 1))}
+    elif status == 401:
+        headers = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'}
     return problem(
         status,
         exc.code,

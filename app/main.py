@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from app import errors
+from app import errors, security
 from app.routes import batch, datasets, health, industries, locate, monitoring, screenings, units
 from app.settings import Settings
 from geodata.database import make_engine
@@ -86,7 +87,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    app.state.key_cache = security._KeyCache()
+    app.state.rate_limiter = security.RateLimiter(settings.security.rate_limit_per_minute)
     errors.install(app)
+    app.add_middleware(
+        security.SecurityHeadersMiddleware, csp=security.content_security_policy(settings.maps.tile_url)
+    )
+    if settings.security.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.security.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key", "Authorization"],
+        )
 
     # Swagger UI from the swagger-ui-bundle package: no CDN, works on an intranet.
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
@@ -102,12 +115,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
         )
 
+    reads = [Depends(security.read_access)]
     app.include_router(health.router)
-    app.include_router(locate.router, prefix="/v1")
-    app.include_router(batch.router, prefix="/v1")
-    app.include_router(datasets.router, prefix="/v1")
-    app.include_router(screenings.router, prefix="/v1")
-    app.include_router(units.router, prefix="/v1")
-    app.include_router(monitoring.router, prefix="/v1")
-    app.include_router(industries.router, prefix="/v1")
+    app.include_router(locate.router, prefix="/v1", dependencies=reads)
+    app.include_router(batch.router, prefix="/v1", dependencies=reads)
+    app.include_router(datasets.router, prefix="/v1", dependencies=reads)
+    app.include_router(screenings.router, prefix="/v1", dependencies=reads)
+    app.include_router(units.router, prefix="/v1", dependencies=reads)
+    app.include_router(monitoring.router, prefix="/v1", dependencies=reads)
+    app.include_router(industries.router, prefix="/v1", dependencies=reads)
     return app

@@ -61,6 +61,30 @@ class ServiceSettings(BaseSettings):
     readiness_timeout_s: float = Field(default=1.5, gt=0)
 
 
+class MapSettings(BaseSettings):
+    """The map pages: no basemap unless a tile URL is configured (an intranet has no OSM)."""
+
+    model_config = SettingsConfigDict(env_prefix="ZONING_", env_file=".env", extra="ignore")
+
+    tile_url: str | None = Field(
+        default=None,
+        description="XYZ tile URL template for a basemap, e.g. Tianditu with a key, an intranet tile "
+        "server or https://tile.openstreetmap.org/{z}/{x}/{y}.png; unset = no basemap.",
+    )
+    tile_attribution: str = Field(default="", description="Attribution shown for the basemap.")
+
+
+class SecuritySettings(BaseSettings):
+    """Who may read, screen and administer; rate limits; which browser origins may call the API."""
+
+    model_config = SettingsConfigDict(env_prefix="ZONING_", env_file=".env", extra="ignore")
+
+    public_reads: bool = Field(default=True, description="reads without an API key")
+    public_screening: bool = Field(default=True, description="screenings without an API key")
+    rate_limit_per_minute: int = Field(default=1200, ge=0, description="per key or client address; 0 = off")
+    cors_origins: list[str] = Field(default_factory=list, description="browser origins allowed (strict list)")
+
+
 class Settings(BaseSettings):
     """All settings of one service instance."""
 
@@ -68,3 +92,5 @@ class Settings(BaseSettings):
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    maps: MapSettings = Field(default_factory=MapSettings)

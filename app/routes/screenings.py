@@ -17,6 +17,7 @@ from app.deps import ConnectionDep, get_snapshots
 from app.errors import PROBLEM_JSON
 from app.pdf import screening_pdf
 from app.reports import screening_html
+from app.security import screen_access
 from geodata import repository
 from geodata.database import translate_errors
 from geodata.snapshots import SnapshotCache
@@ -128,6 +129,7 @@ def _screen_and_store(
 @router.post(
     "/screenings",
     status_code=201,
+    dependencies=[Depends(screen_access)],
     summary="Screen a project footprint: verdict, findings with citations, hits per layer",
     responses={201: {"description": "the stored screening record"}, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM},
 )
@@ -156,6 +158,7 @@ def create_screening(
 @router.post(
     "/screenings/upload",
     status_code=201,
+    dependencies=[Depends(screen_access)],
     summary="Screen an uploaded footprint file (zipped shapefile, GeoPackage, KML/KMZ, GeoJSON, 界址点 table)",
     responses={413: PROBLEM, 422: PROBLEM, 503: PROBLEM},
 )
