@@ -1,12 +1,12 @@
 """The ``zoning`` command for operators.
 
-    zoning db up | down | status     the project-managed local PostGIS
-    zoning migrate [REVISION]        Alembic upgrade (default head)
-    zoning load                      load the bundled Nanchang dataset (idempotent)
-    zoning validate [--version L]    coverage report of the bundled dataset; non-zero exit when off
-    zoning keys create|revoke|list   API keys (stored hashed; every change audited)
-    zoning serve                     run the HTTP service (uvicorn)
-    zoning run                       all of the above that a fresh machine needs, then serve
+zoning db up | down | status     the project-managed local PostGIS
+zoning migrate [REVISION]        Alembic upgrade (default head)
+zoning load                      load the bundled Nanchang dataset (idempotent)
+zoning validate [--version L]    coverage report of the bundled dataset; non-zero exit when off
+zoning keys create|revoke|list   API keys (stored hashed; every change audited)
+zoning serve                     run the HTTP service (uvicorn)
+zoning run                       all of the above that a fresh machine needs, then serve
 """
 
 from __future__ import annotations
@@ -99,17 +99,31 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
                 if not args.name:
                     raise ZoningError("zoning keys create needs --name", field="name")
                 key, text = keys.create_key(conn, args.name, args.scopes.split(","))
-                keys.record_event(conn, actor=actor, action="key.create", target=key.prefix, outcome="ok",
-                                  after={"name": key.name, "scopes": list(key.scopes)})
+                keys.record_event(
+                    conn,
+                    actor=actor,
+                    action="key.create",
+                    target=key.prefix,
+                    outcome="ok",
+                    after={"name": key.name, "scopes": list(key.scopes)},
+                )
                 print(text)
-                _say(f"created key {key.prefix} ({key.name}, scopes {','.join(key.scopes)}); "
-                     "the key above is shown once and stored only as a hash")
+                _say(
+                    f"created key {key.prefix} ({key.name}, scopes {','.join(key.scopes)}); "
+                    "the key above is shown once and stored only as a hash"
+                )
             elif args.action == "revoke":
                 if not args.prefix:
                     raise ZoningError("zoning keys revoke needs --prefix", field="prefix")
                 key = keys.revoke_key(conn, args.prefix)
-                keys.record_event(conn, actor=actor, action="key.revoke", target=key.prefix, outcome="ok",
-                                  before={"name": key.name, "scopes": list(key.scopes)})
+                keys.record_event(
+                    conn,
+                    actor=actor,
+                    action="key.revoke",
+                    target=key.prefix,
+                    outcome="ok",
+                    before={"name": key.name, "scopes": list(key.scopes)},
+                )
                 _say(f"revoked key {key.prefix} ({key.name})")
             else:
                 for key in keys.list_keys(conn):
@@ -140,7 +154,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zoning", description="Nanchang zoning service 南昌市生态环境分区管控服务")
+    parser = argparse.ArgumentParser(
+        prog="zoning", description="Nanchang zoning service 南昌市生态环境分区管控服务"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     db = sub.add_parser("db", help="the project-managed local PostGIS")
     db.add_argument("action", choices=["up", "down", "status"])

@@ -38,7 +38,9 @@ AsOf = Annotated[
 ]
 
 
-def get_snapshot(snapshots: Annotated[SnapshotCache, Depends(get_snapshots)], as_of: AsOf = None) -> ZoningSnapshot:
+def get_snapshot(
+    snapshots: Annotated[SnapshotCache, Depends(get_snapshots)], as_of: AsOf = None
+) -> ZoningSnapshot:
     """The snapshot of the version in force today, or on ``as_of``."""
     if as_of is None:
         return snapshots.current()

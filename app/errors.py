@@ -148,7 +148,9 @@ async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONRe
 
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "internal_error", "Internal error", "The service failed to answer; the error is logged.")
+    return problem(
+        500, "internal_error", "Internal error", "The service failed to answer; the error is logged."
+    )
 
 
 def install(app: FastAPI) -> None:

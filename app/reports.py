@@ -18,8 +18,11 @@ LAYER_TITLES = {
     "nature_reserve_zones": "自然保护区 Nature-reserve zones",
     "monitoring_points": "监测点位（缓冲区内） Monitoring points in the buffer",
 }
-STATUS_TEXT = {"hit": "已查，涉及 checked — hit", "near": "已查，缓冲区内邻近 checked — within buffer",
-               "clear": "已查，未涉及 checked — clear"}
+STATUS_TEXT = {
+    "hit": "已查，涉及 checked — hit",
+    "near": "已查，缓冲区内邻近 checked — within buffer",
+    "clear": "已查，未涉及 checked — clear",
+}
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;margin:2em auto;
@@ -39,7 +42,9 @@ def _rows(pairs: list[tuple[str, Any]]) -> str:
 
 def _layer_table(name: str, layer: dict[str, Any]) -> str:
     features = layer["features"]
-    head = f"<h2>{escape(LAYER_TITLES[name])} — {escape(STATUS_TEXT.get(layer['status'], layer['status']))}</h2>"
+    head = (
+        f"<h2>{escape(LAYER_TITLES[name])} — {escape(STATUS_TEXT.get(layer['status'], layer['status']))}</h2>"
+    )
     if not features:
         return head
     if name == "monitoring_points":
@@ -48,12 +53,20 @@ def _layer_table(name: str, layer: dict[str, Any]) -> str:
             f"<td>{p['distance_m']:.1f}</td></tr>"
             for p in features
         )
-        return head + f"<table><tr><th>编码 code</th><th>名称 name</th><th>类型 kind</th><th>距离 distance (m)</th></tr>{body}</table>"
+        return (
+            head
+            + f"<table><tr><th>编码 code</th><th>名称 name</th><th>类型 kind</th><th>距离 distance (m)</th></tr>{body}</table>"
+        )
     rows = []
     for f in features:
         label = f.get("code") or f"{f.get('source_code', f.get('reserve_code', ''))}"
         name = f.get("name_zh") or f.get("source_name_zh") or f.get("reserve_name_zh", "")
-        kind = f.get("class_label_zh") or f.get("grade_label_zh") or f.get("kind_label_zh") or f.get("zone_label_zh", "")
+        kind = (
+            f.get("class_label_zh")
+            or f.get("grade_label_zh")
+            or f.get("kind_label_zh")
+            or f.get("zone_label_zh", "")
+        )
         share_fp = "" if f["share_of_footprint"] is None else f"{100 * f['share_of_footprint']:.2f} %"
         share_ft = "" if f["share_of_feature"] is None else f"{100 * f['share_of_feature']:.4f} %"
         rows.append(
@@ -78,8 +91,10 @@ def _findings(findings: list[dict[str, Any]]) -> str:
             f"<tr><td>{f['n']}</td><td class='sev' style='color:{colour}'>{escape(label)}</td>"
             f"<td>{escape(source)}</td><td>{escape(f['text_zh'])}<br><small>{escape(f.get('basis', ''))}</small></td></tr>"
         )
-    return ("<h2>审查意见依据 Findings</h2><table><tr><th>#</th><th>结论 severity</th><th>依据 citation</th>"
-            "<th>条文 text</th></tr>" + "".join(rows) + "</table>")
+    return (
+        "<h2>审查意见依据 Findings</h2><table><tr><th>#</th><th>结论 severity</th><th>依据 citation</th>"
+        "<th>条文 text</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def screening_html(record: dict[str, Any], map_html: str = "") -> str:
@@ -93,14 +108,23 @@ def screening_html(record: dict[str, Any], map_html: str = "") -> str:
             ("筛查编号 Screening id", record["id"]),
             ("时间 Time (UTC)", record["created_at"]),
             ("项目名称 Project", result["project_name"] or "—"),
-            ("行业 Industry (GB/T 4754-2017)", f"{result['industry']['code']} {result['industry']['name_zh']} "
-                                              f"({result['industry']['name_en']})"),
+            (
+                "行业 Industry (GB/T 4754-2017)",
+                f"{result['industry']['code']} {result['industry']['name_zh']} "
+                f"({result['industry']['name_en']})",
+            ),
             ("缓冲距离 Buffer", f"{result['buffer_m']} m"),
-            ("项目范围 Footprint", f"{result['footprint']['geometry_type']}, {result['footprint']['area_m2']} m², "
-                                  f"{result['footprint']['length_m']} m, {result['footprint']['vertices']} vertices"),
+            (
+                "项目范围 Footprint",
+                f"{result['footprint']['geometry_type']}, {result['footprint']['area_m2']} m², "
+                f"{result['footprint']['length_m']} m, {result['footprint']['vertices']} vertices",
+            ),
             ("输入 Input", f"{request['footprint_format']}, {request['crs_used']}"),
-            ("数据版本 Dataset version", f"{dataset['label']} (effective {dataset['effective_from']}"
-                                        f"{' – ' + dataset['effective_to'] if dataset['effective_to'] else ''})"),
+            (
+                "数据版本 Dataset version",
+                f"{dataset['label']} (effective {dataset['effective_from']}"
+                f"{' – ' + dataset['effective_to'] if dataset['effective_to'] else ''})",
+            ),
             ("数据校验值 Dataset checksum", dataset["checksum"]),
             ("量算方法 Measurement", result["measurement"]),
         ]

@@ -141,16 +141,27 @@ def authenticate(request: Request) -> Principal:
 def _refuse(request: Request, principal: Principal, scope: str) -> NoReturn:
     """Audit the refused attempt, then raise 401 (no key) or 403 (key without the scope)."""
     action = f"{request.method} {request.url.path}"
-    outcome_detail = {"needed_scope": scope, "client": principal.client, "key_scopes": sorted(principal.scopes)}
+    outcome_detail = {
+        "needed_scope": scope,
+        "client": principal.client,
+        "key_scopes": sorted(principal.scopes),
+    }
     try:
         with translate_errors():
-            keys.record_event_now(request.app.state.engine, actor=principal.key_prefix or f"anonymous@{principal.client}",
-                                  action=action, outcome="rejected", after=outcome_detail)
+            keys.record_event_now(
+                request.app.state.engine,
+                actor=principal.key_prefix or f"anonymous@{principal.client}",
+                action=action,
+                outcome="rejected",
+                after=outcome_detail,
+            )
     except ZoningError:  # the refusal stands even if the store cannot record it right now
         pass
     if principal.anonymous:
         raise Unauthorized(f"{action} needs an API key with the {scope!r} scope", field="X-API-Key")
-    raise Forbidden(f"the key {principal.key_prefix} lacks the {scope!r} scope needed for {action}", field="X-API-Key")
+    raise Forbidden(
+        f"the key {principal.key_prefix} lacks the {scope!r} scope needed for {action}", field="X-API-Key"
+    )
 
 
 def read_access(request: Request, principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
@@ -221,7 +232,9 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [h for h in self.headers if h[0] not in present]
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in self.headers if h[0] not in present
+                ]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

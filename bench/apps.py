@@ -44,7 +44,9 @@ def create_bench_app() -> FastAPI:
     app = create_app()
 
     @app.get("/bench/locate-postgis")
-    def locate_postgis(lon: float, lat: float, conn: Annotated[Connection, Depends(get_connection)]) -> dict[str, Any]:
+    def locate_postgis(
+        lon: float, lat: float, conn: Annotated[Connection, Depends(get_connection)]
+    ) -> dict[str, Any]:
         row = conn.execute(LOCATE_SQL, {"lon": lon, "lat": lat}).one()
         return dict(row._mapping)
 

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ensure_dataset, served, wrk  # noqa: E402
+from bench.common import ensure_dataset, served, wrk
 
 SECONDS = 8
 POINT = "lon=115.892&lat=28.676"  # 东湖区, in the urban core
@@ -68,7 +68,9 @@ def main() -> None:
         with httpx.Client(timeout=60) as client:
             for _ in range(5):
                 start = time.perf_counter()
-                r = client.post(base + "/v1/locate", content=body, headers={"content-type": "application/json"})
+                r = client.post(
+                    base + "/v1/locate", content=body, headers={"content-type": "application/json"}
+                )
                 answers = orjson.loads(r.content)
                 timings.append(time.perf_counter() - start)
                 assert r.status_code == 200 and answers["count"] == lon.size
@@ -79,10 +81,14 @@ def main() -> None:
         print(f"{name:<58} {value:>22}   budget {budget:<10} {'OK' if ok else 'MISSED'}")
 
     print(f"GET /healthz, 32 connections: {trivial.requests_per_s:,.0f} req/s (p99 {trivial.p99_ms:.2f} ms)")
-    print(f"GET /v1/locate, 32 connections: {locate32.requests_per_s:,.0f} req/s (p99 {locate32.p99_ms:.2f} ms)")
+    print(
+        f"GET /v1/locate, 32 connections: {locate32.requests_per_s:,.0f} req/s (p99 {locate32.p99_ms:.2f} ms)"
+    )
     print(f"GET /bench/locate-postgis, 32 connections: {postgis32.requests_per_s:,.0f} req/s")
     print(f"GET /v1/locate, 1 connection: p50 {locate1.p50_ms:.2f} ms, p99 {locate1.p99_ms:.2f} ms")
-    print(f"POST /v1/locate 100,000 points: median {batch_s:.3f} s of 5; set-based PostGIS query {sql_s:.3f} s")
+    print(
+        f"POST /v1/locate 100,000 points: median {batch_s:.3f} s of 5; set-based PostGIS query {sql_s:.3f} s"
+    )
     print()
     ratio = locate32.requests_per_s / trivial.requests_per_s
     line("locate throughput / trivial endpoint (32 conn)", f"{100 * ratio:.0f} %", ">= 60 %", ratio >= 0.6)

@@ -19,21 +19,27 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ensure_dataset, served  # noqa: E402
+from bench.common import ensure_dataset, served
 
 # 0.023° × 0.0203° at 28.6°N ≈ 2.25 km × 2.25 km ≈ 5.06 km² (EPSG:4548), urban edge of 青山湖区
-FOOTPRINT = {"type": "Polygon", "coordinates": [[[115.93, 28.60], [115.953, 28.60], [115.953, 28.6203],
-                                                 [115.93, 28.6203], [115.93, 28.60]]]}
+FOOTPRINT = {
+    "type": "Polygon",
+    "coordinates": [
+        [[115.93, 28.60], [115.953, 28.60], [115.953, 28.6203], [115.93, 28.6203], [115.93, 28.60]]
+    ],
+}
 RUNS = 300
 
 
 def xinjian(url: str) -> dict:
     engine = create_engine(url)
     with engine.connect() as conn:
-        geojson = conn.execute(text(
-            "SELECT ST_AsGeoJSON(geom, 7) FROM admin_division WHERE code = '360112' AND version_id = "
-            "(SELECT id FROM dataset_version WHERE status <> 'draft' AND effective_to IS NULL)"
-        )).scalar_one()
+        geojson = conn.execute(
+            text(
+                "SELECT ST_AsGeoJSON(geom, 7) FROM admin_division WHERE code = '360112' AND version_id = "
+                "(SELECT id FROM dataset_version WHERE status <> 'draft' AND effective_to IS NULL)"
+            )
+        ).scalar_one()
     engine.dispose()
     return json.loads(geojson)
 
@@ -65,8 +71,10 @@ def main() -> None:
     p50 = statistics.median(times)
     p99 = times[int(0.99 * len(times)) - 1]
     big_s = statistics.median(big)
-    print(f"5 km² + 500 m buffer, {RUNS} sequential POSTs: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
-          f"({findings} findings, {size / 1024:.0f} KiB record)")
+    print(
+        f"5 km² + 500 m buffer, {RUNS} sequential POSTs: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+        f"({findings} findings, {size / 1024:.0f} KiB record)"
+    )
     print(f"新建区 as footprint ({vertices} vertices, {units} units touched): median {big_s:.3f} s of 5")
     print()
     for name, value, budget, ok in (

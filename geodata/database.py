@@ -66,7 +66,9 @@ def translate_errors() -> Iterator[None]:
         ) from exc
     except sa_exc.DBAPIError as exc:
         if exc.connection_invalidated:
-            raise StoreUnavailable("The connection to the PostGIS store was lost; try again shortly.") from exc
+            raise StoreUnavailable(
+                "The connection to the PostGIS store was lost; try again shortly."
+            ) from exc
         raise
 
 

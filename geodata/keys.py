@@ -43,13 +43,20 @@ def create_key(conn: Connection, name: str, scopes: list[str]) -> tuple[ApiKey, 
     """Create a key; return it and the full key text, which is shown once and never stored."""
     unknown = sorted(set(scopes) - set(SCOPES))
     if not scopes or unknown:
-        raise InvalidInput(f"scopes must be a non-empty subset of {', '.join(SCOPES)}; got {scopes}", field="scopes")
+        raise InvalidInput(
+            f"scopes must be a non-empty subset of {', '.join(SCOPES)}; got {scopes}", field="scopes"
+        )
     prefix = secrets.token_hex(4)
     secret = base64.b32encode(secrets.token_bytes(32)).decode().rstrip("=").lower()
     row = conn.execute(
         insert(m.api_key)
-        .values(name=name, prefix=prefix, secret_hash=_hash(secret), scopes=sorted(set(scopes)),
-                created_at=datetime.now(UTC))
+        .values(
+            name=name,
+            prefix=prefix,
+            secret_hash=_hash(secret),
+            scopes=sorted(set(scopes)),
+            created_at=datetime.now(UTC),
+        )
         .returning(*m.api_key.c)
     ).one()
     key = ApiKey(row.id, row.name, row.prefix, tuple(row.scopes), row.created_at, row.revoked_at)
@@ -100,8 +107,13 @@ def record_event(
     """Append an audit event inside the caller's transaction."""
     conn.execute(
         insert(m.audit_event).values(
-            at=datetime.now(UTC), actor=actor, action=action, target=target, outcome=outcome,
-            before=before, after=after,
+            at=datetime.now(UTC),
+            actor=actor,
+            action=action,
+            target=target,
+            outcome=outcome,
+            before=before,
+            after=after,
         )
     )
 

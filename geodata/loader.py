@@ -66,7 +66,9 @@ def _read_features(path: Path) -> list[dict[str, Any]]:
             raise InvalidInput(f"{path.name} feature {i}: invalid geometry ({reason})", field=path.name)
         minx, miny, maxx, maxy = geometry.bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise InvalidInput(f"{path.name} feature {i}: coordinates are not lon/lat degrees", field=path.name)
+            raise InvalidInput(
+                f"{path.name} feature {i}: coordinates are not lon/lat degrees", field=path.name
+            )
         records.append({**feature["properties"], "geometry": geometry})
     return records
 

@@ -85,9 +85,7 @@ class LocalCluster:
 
 def _bindir() -> Path | None:
     """Directory of the newest installed PostgreSQL server binaries, if any."""
-    found = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4])
-    )
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
@@ -152,9 +150,7 @@ def _check_reachable(cluster: LocalCluster) -> None:
     """The OS user must be able to reach the data directory through every parent folder."""
     if os.geteuid() != 0:
         return
-    probe = subprocess.run(
-        _as_db_user(cluster, ["test", "-w", str(cluster.data_dir)]), check=False
-    )
+    probe = subprocess.run(_as_db_user(cluster, ["test", "-w", str(cluster.data_dir)]), check=False)
     if probe.returncode != 0:
         raise LocalDatabaseError(
             f"user {cluster.os_user!r} cannot write {cluster.data_dir}: a parent folder is not "
@@ -269,8 +265,10 @@ def start(cluster: LocalCluster, bindir: Path) -> None:
     if result.returncode != 0:
         tail = cluster.log_file.read_text(errors="replace").splitlines()[-10:]
         raise LocalDatabaseError(
-            "pg_ctl start failed: " + (result.stderr.strip() or result.stdout.strip())
-            + "\n" + "\n".join(tail)
+            "pg_ctl start failed: "
+            + (result.stderr.strip() or result.stdout.strip())
+            + "\n"
+            + "\n".join(tail)
         )
     _wait_ready(cluster)
 

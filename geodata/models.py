@@ -57,9 +57,7 @@ def _geom(kind: str) -> Geometry:
 
 
 def _version_fk() -> Column:
-    return Column(
-        "version_id", Integer, ForeignKey("dataset_version.id", ondelete="CASCADE"), nullable=False
-    )
+    return Column("version_id", Integer, ForeignKey("dataset_version.id", ondelete="CASCADE"), nullable=False)
 
 
 dataset_version = Table(

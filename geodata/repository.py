@@ -30,8 +30,8 @@ from zoning.snapshot import (
     ReserveZoneRecord,
     RuleRecord,
     UnitRecord,
-    WaterSourceRecord,
     VersionInfo,
+    WaterSourceRecord,
     WaterZoneRecord,
     ZoningSnapshot,
 )
@@ -210,7 +210,8 @@ def insert_version(
         "geom",
     )
     point_rows = rows(
-        layers.monitoring_points, ("code", "name_zh", "kind", "level", "subtype", "division_code", "attributes")
+        layers.monitoring_points,
+        ("code", "name_zh", "kind", "level", "subtype", "division_code", "attributes"),
     )
     for row in point_rows:
         row["attributes"] = dict(row["attributes"] or {})
@@ -280,8 +281,9 @@ def list_versions(conn: Connection) -> list[dict[str, Any]]:
     """Every version, newest effective first, drafts last."""
     t = m.dataset_version
     result = conn.execute(
-        select(*_VERSION_COLUMNS, t.c.document_no, t.c.source, t.c.provenance, t.c.created_at, t.c.published_at)
-        .order_by(t.c.effective_from.desc().nulls_last(), t.c.id.desc())
+        select(
+            *_VERSION_COLUMNS, t.c.document_no, t.c.source, t.c.provenance, t.c.created_at, t.c.published_at
+        ).order_by(t.c.effective_from.desc().nulls_last(), t.c.id.desc())
     )
     return [dict(row._mapping) for row in result]
 
@@ -330,7 +332,14 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
         city = [shapely.union_all([x.geometry for x in divisions if x.level in ("district", "county")])]
     u = m.control_unit
     units = [
-        UnitRecord(r.code, r.name_zh, r.name_en, ControlClass(r.control_class), r.division_code, shapely.from_wkb(r.wkb))
+        UnitRecord(
+            r.code,
+            r.name_zh,
+            r.name_en,
+            ControlClass(r.control_class),
+            r.division_code,
+            shapely.from_wkb(r.wkb),
+        )
         for r in conn.execute(
             select(u.c.code, u.c.name_zh, u.c.name_en, u.c.control_class, u.c.division_code, _geom(u.c.geom))
             .where(u.c.version_id == vid)
@@ -339,7 +348,9 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
     ]
     z, s = m.water_protection_zone, m.water_source
     water_zones = [
-        WaterZoneRecord(r.source_code, r.name_zh, r.name_en, ProtectionGrade(r.grade), shapely.from_wkb(r.wkb))
+        WaterZoneRecord(
+            r.source_code, r.name_zh, r.name_en, ProtectionGrade(r.grade), shapely.from_wkb(r.wkb)
+        )
         for r in conn.execute(
             select(z.c.source_code, s.c.name_zh, s.c.name_en, z.c.grade, _geom(z.c.geom))
             .join(s, and_(s.c.version_id == z.c.version_id, s.c.code == z.c.source_code))
@@ -351,12 +362,20 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
     redlines = [
         RedlineRecord(r.code, r.name_zh, RedlineKind(r.kind), shapely.from_wkb(r.wkb))
         for r in conn.execute(
-            select(e.c.code, e.c.name_zh, e.c.kind, _geom(e.c.geom)).where(e.c.version_id == vid).order_by(e.c.code)
+            select(e.c.code, e.c.name_zh, e.c.kind, _geom(e.c.geom))
+            .where(e.c.version_id == vid)
+            .order_by(e.c.code)
         )
     ]
     n = m.nature_reserve_zone
     reserve_zones = [
-        ReserveZoneRecord(r.reserve_code, r.reserve_name_zh, r.reserve_name_en, ReserveZoneKind(r.zone), shapely.from_wkb(r.wkb))
+        ReserveZoneRecord(
+            r.reserve_code,
+            r.reserve_name_zh,
+            r.reserve_name_en,
+            ReserveZoneKind(r.zone),
+            shapely.from_wkb(r.wkb),
+        )
         for r in conn.execute(
             select(n.c.reserve_code, n.c.reserve_name_zh, n.c.reserve_name_en, n.c.zone, _geom(n.c.geom))
             .where(n.c.version_id == vid)
@@ -365,7 +384,9 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
     ]
     p = m.monitoring_point
     points = [
-        MonitoringPointRecord(r.code, r.name_zh, MonitoringKind(r.kind), r.level, r.subtype, shapely.from_wkb(r.wkb))
+        MonitoringPointRecord(
+            r.code, r.name_zh, MonitoringKind(r.kind), r.level, r.subtype, shapely.from_wkb(r.wkb)
+        )
         for r in conn.execute(
             select(p.c.code, p.c.name_zh, p.c.kind, p.c.level, p.c.subtype, _geom(p.c.geom))
             .where(p.c.version_id == vid)
@@ -374,22 +395,54 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
     ]
     s_ = m.water_source
     sources = [
-        WaterSourceRecord(r.code, r.name_zh, r.name_en, r.level, r.kind, r.status, r.river_zh, r.division_code,
-                          shapely.from_wkb(r.wkb))
+        WaterSourceRecord(
+            r.code,
+            r.name_zh,
+            r.name_en,
+            r.level,
+            r.kind,
+            r.status,
+            r.river_zh,
+            r.division_code,
+            shapely.from_wkb(r.wkb),
+        )
         for r in conn.execute(
-            select(s_.c.code, s_.c.name_zh, s_.c.name_en, s_.c.level, s_.c.kind, s_.c.status, s_.c.river_zh,
-                   s_.c.division_code, _geom(s_.c.intake))
+            select(
+                s_.c.code,
+                s_.c.name_zh,
+                s_.c.name_en,
+                s_.c.level,
+                s_.c.kind,
+                s_.c.status,
+                s_.c.river_zh,
+                s_.c.division_code,
+                _geom(s_.c.intake),
+            )
             .where(s_.c.version_id == vid)
             .order_by(s_.c.code)
         )
     ]
     a = m.access_rule
     rules = [
-        RuleRecord(r.unit_code, RuleDimension(r.dimension), r.clause_no, r.text_zh, RuleEffect(r.effect),
-                   tuple(r.industry_codes), dict(r.conditions))
+        RuleRecord(
+            r.unit_code,
+            RuleDimension(r.dimension),
+            r.clause_no,
+            r.text_zh,
+            RuleEffect(r.effect),
+            tuple(r.industry_codes),
+            dict(r.conditions),
+        )
         for r in conn.execute(
-            select(a.c.unit_code, a.c.dimension, a.c.clause_no, a.c.text_zh, a.c.effect, a.c.industry_codes,
-                   a.c.conditions)
+            select(
+                a.c.unit_code,
+                a.c.dimension,
+                a.c.clause_no,
+                a.c.text_zh,
+                a.c.effect,
+                a.c.industry_codes,
+                a.c.conditions,
+            )
             .where(a.c.version_id == vid)
             .order_by(a.c.unit_code.nulls_first(), a.c.dimension, a.c.clause_no)
         )
@@ -468,8 +521,9 @@ def feature_geometries(conn: Connection, label: str, layer: str, keys: Sequence[
     else:
         raise ValueError(f"unknown layer {layer}")
     rows = conn.execute(
-        select(key.label("key"), func.ST_AsGeoJSON(t.c.geom, 7).label("geojson"))
-        .where(t.c.version_id == version.id, key.in_(list(keys)))
+        select(key.label("key"), func.ST_AsGeoJSON(t.c.geom, 7).label("geojson")).where(
+            t.c.version_id == version.id, key.in_(list(keys))
+        )
     )
     return {r.key: json.loads(r.geojson) for r in rows}
 
@@ -483,7 +537,13 @@ def list_units(
     """Control units of a version, by code, optionally filtered by class and division."""
     u = m.control_unit
     stmt = select(
-        u.c.code, u.c.name_zh, u.c.name_en, u.c.control_class.label("control_class"), u.c.division_code, u.c.tags, u.c.area_m2
+        u.c.code,
+        u.c.name_zh,
+        u.c.name_en,
+        u.c.control_class.label("control_class"),
+        u.c.division_code,
+        u.c.tags,
+        u.c.area_m2,
     ).where(u.c.version_id == version_id)
     if control_class is not None:
         stmt = stmt.where(u.c.control_class == control_class)
@@ -497,7 +557,13 @@ def get_unit(conn: Connection, version_id: int, code: str) -> dict[str, Any]:
     u = m.control_unit
     row = conn.execute(
         select(
-            u.c.code, u.c.name_zh, u.c.name_en, u.c.control_class.label("control_class"), u.c.division_code, u.c.tags, u.c.area_m2,
+            u.c.code,
+            u.c.name_zh,
+            u.c.name_en,
+            u.c.control_class.label("control_class"),
+            u.c.division_code,
+            u.c.tags,
+            u.c.area_m2,
             func.ST_AsGeoJSON(u.c.geom, 7).label("geojson"),
         ).where(u.c.version_id == version_id, u.c.code == code)
     ).first()
@@ -528,8 +594,16 @@ def list_water_sources(conn: Connection, version_id: int) -> list[dict[str, Any]
         dict(r._mapping)
         for r in conn.execute(
             select(
-                s.c.code, s.c.name_zh, s.c.name_en, s.c.level, s.c.kind, s.c.status, s.c.river_zh, s.c.division_code,
-                func.ST_X(s.c.intake).label("lon"), func.ST_Y(s.c.intake).label("lat"),
+                s.c.code,
+                s.c.name_zh,
+                s.c.name_en,
+                s.c.level,
+                s.c.kind,
+                s.c.status,
+                s.c.river_zh,
+                s.c.division_code,
+                func.ST_X(s.c.intake).label("lon"),
+                func.ST_Y(s.c.intake).label("lat"),
             )
             .where(s.c.version_id == version_id)
             .order_by(s.c.code)
@@ -537,7 +611,9 @@ def list_water_sources(conn: Connection, version_id: int) -> list[dict[str, Any]
     ]
     zones: dict[str, list[dict[str, Any]]] = {}
     for r in conn.execute(
-        select(z.c.source_code, z.c.grade, z.c.area_m2).where(z.c.version_id == version_id).order_by(z.c.source_code, z.c.grade)
+        select(z.c.source_code, z.c.grade, z.c.area_m2)
+        .where(z.c.version_id == version_id)
+        .order_by(z.c.source_code, z.c.grade)
     ):
         zones.setdefault(r.source_code, []).append({"grade": r.grade, "area_m2": round(r.area_m2, 1)})
     for source in sources:
@@ -568,8 +644,15 @@ def list_monitoring_points(
     total = conn.execute(select(func.count()).select_from(p).where(*conds)).scalar_one()
     rows = conn.execute(
         select(
-            p.c.code, p.c.name_zh, p.c.kind, p.c.level, p.c.subtype, p.c.division_code, p.c.attributes,
-            func.ST_X(p.c.geom).label("lon"), func.ST_Y(p.c.geom).label("lat"),
+            p.c.code,
+            p.c.name_zh,
+            p.c.kind,
+            p.c.level,
+            p.c.subtype,
+            p.c.division_code,
+            p.c.attributes,
+            func.ST_X(p.c.geom).label("lon"),
+            func.ST_Y(p.c.geom).label("lat"),
         )
         .where(*conds)
         .order_by(p.c.code)

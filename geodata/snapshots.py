@@ -65,7 +65,10 @@ class SnapshotCache:
             with translate_errors(), self._engine.connect() as conn:
                 info = repository.version_in_force(conn, today)
                 current = self._current
-                if current is not None and (current.version.id, current.version.checksum) == (info.id, info.checksum):
+                if current is not None and (current.version.id, current.version.checksum) == (
+                    info.id,
+                    info.checksum,
+                ):
                     self.last_error = None
                     return False
                 snapshot = self._get_or_build(conn, info)
@@ -93,7 +96,11 @@ class SnapshotCache:
             return current
         with translate_errors(), self._engine.connect() as conn:
             info = repository.version_in_force(conn, on)
-            if current is not None and current.version.id == info.id and current.version.checksum == info.checksum:
+            if (
+                current is not None
+                and current.version.id == info.id
+                and current.version.checksum == info.checksum
+            ):
                 return current
             return self._get_or_build(conn, info)
 

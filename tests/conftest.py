@@ -18,7 +18,6 @@ from sqlalchemy import Engine, text
 from app.settings import DatabaseSettings, ServiceSettings, Settings
 from geodata import localdb
 from geodata.database import make_engine, migrate
-
 from tests.fixture_dataset import load_fixture_versions
 
 ROOT = Path(__file__).resolve().parent.parent

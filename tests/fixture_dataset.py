@@ -44,71 +44,187 @@ def _mp(geom):  # type: ignore[no-untyped-def]
 
 def _layers(reclassified: bool) -> DatasetLayers:
     east_unit = (
-        {"code": "ZH36010220001", "name_zh": "东湖区重点管控单元1（高新区）", "name_en": "Donghu key control unit 1",
-         "class": "key", "division_code": "360102", "tags": ["industrial_park"]}
+        {
+            "code": "ZH36010220001",
+            "name_zh": "东湖区重点管控单元1（高新区）",
+            "name_en": "Donghu key control unit 1",
+            "class": "key",
+            "division_code": "360102",
+            "tags": ["industrial_park"],
+        }
         if reclassified
-        else {"code": "ZH36010230001", "name_zh": "东湖区一般管控单元1", "name_en": "Donghu general control unit 1",
-              "class": "general", "division_code": "360102", "tags": ["farmland"]}
+        else {
+            "code": "ZH36010230001",
+            "name_zh": "东湖区一般管控单元1",
+            "name_en": "Donghu general control unit 1",
+            "class": "general",
+            "division_code": "360102",
+            "tags": ["farmland"],
+        }
     )
     units = [
-        {"code": "ZH36010310001", "name_zh": "西湖区优先保护单元1", "name_en": "Xihu priority protection unit 1",
-         "class": "priority", "division_code": "360103", "tags": ["water_source"],
-         "geometry": _mp(box(115.80, 28.60, 115.90, 28.70))},
-        {"code": "ZH36010320001", "name_zh": "西湖区重点管控单元1（城区）", "name_en": "Xihu key control unit 1",
-         "class": "key", "division_code": "360103", "tags": ["urban_core"],
-         "geometry": _mp(box(115.80, 28.70, 115.90, 28.80))},
+        {
+            "code": "ZH36010310001",
+            "name_zh": "西湖区优先保护单元1",
+            "name_en": "Xihu priority protection unit 1",
+            "class": "priority",
+            "division_code": "360103",
+            "tags": ["water_source"],
+            "geometry": _mp(box(115.80, 28.60, 115.90, 28.70)),
+        },
+        {
+            "code": "ZH36010320001",
+            "name_zh": "西湖区重点管控单元1（城区）",
+            "name_en": "Xihu key control unit 1",
+            "class": "key",
+            "division_code": "360103",
+            "tags": ["urban_core"],
+            "geometry": _mp(box(115.80, 28.70, 115.90, 28.80)),
+        },
         {**east_unit, "geometry": _mp(EAST)},
     ]
     rules = [
-        {"unit_code": None, "dimension": "spatial_layout", "clause_no": 1, "text_zh": "禁止新建化工园区。",
-         "effect": "prohibit", "industry_codes": ["26"], "conditions": {}},
+        {
+            "unit_code": None,
+            "dimension": "spatial_layout",
+            "clause_no": 1,
+            "text_zh": "禁止新建化工园区。",
+            "effect": "prohibit",
+            "industry_codes": ["26"],
+            "conditions": {},
+        },
     ] + [
-        {"unit_code": u["code"], "dimension": "spatial_layout", "clause_no": 1, "text_zh": "执行总体准入要求。",
-         "effect": "require", "industry_codes": [], "conditions": {}}
+        {
+            "unit_code": u["code"],
+            "dimension": "spatial_layout",
+            "clause_no": 1,
+            "text_zh": "执行总体准入要求。",
+            "effect": "require",
+            "industry_codes": [],
+            "conditions": {},
+        }
         for u in units
     ]
     return DatasetLayers(
         divisions=[
-            {"code": "360100", "name_zh": "南昌市", "name_en": "Nanchang", "level": "city", "parent_code": None,
-             "geometry": _mp(CITY)},
-            {"code": "360102", "name_zh": "东湖区", "name_en": "Donghu District", "level": "district",
-             "parent_code": "360100", "geometry": _mp(EAST)},
-            {"code": "360103", "name_zh": "西湖区", "name_en": "Xihu District", "level": "district",
-             "parent_code": "360100", "geometry": _mp(WEST)},
-            {"code": "360100-GXQ", "name_zh": "南昌高新技术产业开发区", "name_en": "Nanchang High-tech Zone",
-             "level": "development_zone", "parent_code": "360102",
-             "geometry": _mp(box(115.95, 28.70, 116.00, 28.80))},
+            {
+                "code": "360100",
+                "name_zh": "南昌市",
+                "name_en": "Nanchang",
+                "level": "city",
+                "parent_code": None,
+                "geometry": _mp(CITY),
+            },
+            {
+                "code": "360102",
+                "name_zh": "东湖区",
+                "name_en": "Donghu District",
+                "level": "district",
+                "parent_code": "360100",
+                "geometry": _mp(EAST),
+            },
+            {
+                "code": "360103",
+                "name_zh": "西湖区",
+                "name_en": "Xihu District",
+                "level": "district",
+                "parent_code": "360100",
+                "geometry": _mp(WEST),
+            },
+            {
+                "code": "360100-GXQ",
+                "name_zh": "南昌高新技术产业开发区",
+                "name_en": "Nanchang High-tech Zone",
+                "level": "development_zone",
+                "parent_code": "360102",
+                "geometry": _mp(box(115.95, 28.70, 116.00, 28.80)),
+            },
         ],
         units=units,
         rules=rules,
         water_sources=[
-            {"code": "SY-T-001", "name_zh": "测试水厂水源地", "name_en": "Test waterworks source", "level": "municipal",
-             "kind": "river", "status": "in_use", "river_zh": "赣江", "division_code": "360103",
-             "geometry": Point(115.83, 28.63)},
+            {
+                "code": "SY-T-001",
+                "name_zh": "测试水厂水源地",
+                "name_en": "Test waterworks source",
+                "level": "municipal",
+                "kind": "river",
+                "status": "in_use",
+                "river_zh": "赣江",
+                "division_code": "360103",
+                "geometry": Point(115.83, 28.63),
+            },
         ],
         water_zones=[
             {"source_code": "SY-T-001", "grade": "I", "geometry": _mp(GRADE_I)},
             {"source_code": "SY-T-001", "grade": "II", "geometry": _mp(GRADE_II)},
         ],
-        redlines=[{"code": "HX-T-0001", "name_zh": "测试水源保护红线", "kind": "water_source", "geometry": _mp(REDLINE)}],
+        redlines=[
+            {
+                "code": "HX-T-0001",
+                "name_zh": "测试水源保护红线",
+                "kind": "water_source",
+                "geometry": _mp(REDLINE),
+            }
+        ],
         reserve_zones=[
-            {"reserve_code": "TEST", "reserve_name_zh": "测试自然保护区", "reserve_name_en": "Test reserve",
-             "reserve_level": "provincial", "zone": "core", "geometry": _mp(RESERVE_CORE)},
+            {
+                "reserve_code": "TEST",
+                "reserve_name_zh": "测试自然保护区",
+                "reserve_name_en": "Test reserve",
+                "reserve_level": "provincial",
+                "zone": "core",
+                "geometry": _mp(RESERVE_CORE),
+            },
         ],
         monitoring_points=[
-            {"code": "AQ-T-001", "name_zh": "测试空气站", "kind": "air", "level": "national", "subtype": "national_station",
-             "division_code": "360102", "attributes": {}, "geometry": AIR_STATION},
-            {"code": "SW-T-001", "name_zh": "测试断面", "kind": "surface_water", "level": "city", "subtype": "section",
-             "division_code": "360103", "attributes": {}, "geometry": WATER_SECTION},
+            {
+                "code": "AQ-T-001",
+                "name_zh": "测试空气站",
+                "kind": "air",
+                "level": "national",
+                "subtype": "national_station",
+                "division_code": "360102",
+                "attributes": {},
+                "geometry": AIR_STATION,
+            },
+            {
+                "code": "SW-T-001",
+                "name_zh": "测试断面",
+                "kind": "surface_water",
+                "level": "city",
+                "subtype": "section",
+                "division_code": "360103",
+                "attributes": {},
+                "geometry": WATER_SECTION,
+            },
         ],
     )
 
 
 VERSIONS = [
-    ({"label": "fixture-2020", "title_zh": "测试分区方案", "title_en": "Test zoning plan", "source": "tests",
-      "reconstruction": True}, _layers(reclassified=False), date(2020, 1, 1)),
-    ({"label": "fixture-2023", "title_zh": "测试分区动态更新", "title_en": "Test zoning update", "source": "tests",
-      "reconstruction": True}, _layers(reclassified=True), date(2023, 1, 1)),
+    (
+        {
+            "label": "fixture-2020",
+            "title_zh": "测试分区方案",
+            "title_en": "Test zoning plan",
+            "source": "tests",
+            "reconstruction": True,
+        },
+        _layers(reclassified=False),
+        date(2020, 1, 1),
+    ),
+    (
+        {
+            "label": "fixture-2023",
+            "title_zh": "测试分区动态更新",
+            "title_en": "Test zoning update",
+            "source": "tests",
+            "reconstruction": True,
+        },
+        _layers(reclassified=True),
+        date(2023, 1, 1),
+    ),
 ]
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import lru_cache
 from pathlib import Path
-from typing import cast, Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt

@@ -76,7 +76,7 @@ class IndustryCatalogue:
                 "or 4-digit division, group or class code (e.g. C, 26, 261, 2614)",
                 field=field,
             )
-        section, prefix, digits = match.groups()
+        section, _prefix, digits = match.groups()
         return section or digits
 
     def resolve(self, code: str, *, field: str = "industry") -> ResolvedIndustry:

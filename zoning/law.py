@@ -72,19 +72,23 @@ def _any_covers(catalogue: IndustryCatalogue, codes: tuple[str, ...], industry: 
     return any(catalogue.covers(code, industry) for code in codes)
 
 
-def water_zone_rule(grade: ProtectionGrade, industry: ResolvedIndustry, catalogue: IndustryCatalogue) -> LegalFinding:
+def water_zone_rule(
+    grade: ProtectionGrade, industry: ResolvedIndustry, catalogue: IndustryCatalogue
+) -> LegalFinding:
     """水污染防治法 arts. 65–67: what a drinking-water protection zone of a grade allows."""
     if grade is ProtectionGrade.GRADE_I:
         cite = Citation(*WPPCL, "第六十五条")
         if _any_covers(catalogue, WATER_SUPPLY, industry):
             return LegalFinding(
-                "conditional", cite,
+                "conditional",
+                cite,
                 "饮用水水源一级保护区内禁止新建、改建、扩建与供水设施和保护水源无关的建设项目；本项目属水的生产和供应业，须论证与供水设施直接相关。",
                 "Grade I zone: only projects related to water supply or source protection; this industry may "
                 "qualify, the link to the water supply must be shown.",
             )
         return LegalFinding(
-            "prohibited", cite,
+            "prohibited",
+            cite,
             "饮用水水源一级保护区内禁止新建、改建、扩建与供水设施和保护水源无关的建设项目。",
             "Grade I zone: new, rebuilt or expanded projects unrelated to water supply or source protection "
             "are prohibited.",
@@ -93,26 +97,30 @@ def water_zone_rule(grade: ProtectionGrade, industry: ResolvedIndustry, catalogu
         cite = Citation(*WPPCL, "第六十六条")
         if _any_covers(catalogue, DISCHARGING, industry):
             return LegalFinding(
-                "prohibited", cite,
+                "prohibited",
+                cite,
                 "饮用水水源二级保护区内禁止新建、改建、扩建排放污染物的建设项目。",
                 "Grade II zone: new, rebuilt or expanded projects that discharge pollutants are prohibited; "
                 f"industry {industry.code} is screened as discharging.",
             )
         return LegalFinding(
-            "conditional", cite,
+            "conditional",
+            cite,
             "饮用水水源二级保护区内禁止新建、改建、扩建排放污染物的建设项目；本项目须不排放污染物（生活污水收集处理后不得排入保护区）。",
             "Grade II zone: allowed only if the project discharges no pollutants.",
         )
     cite = Citation(*WPPCL, "第六十七条")
     if _any_covers(catalogue, SERIOUSLY_POLLUTING, industry):
         return LegalFinding(
-            "prohibited", cite,
+            "prohibited",
+            cite,
             "饮用水水源准保护区内禁止新建、扩建对水体污染严重的建设项目；改建建设项目，不得增加排污量。",
             "Quasi-protection zone: new or expanded projects that seriously pollute water are prohibited; "
             f"industry {industry.code} is screened as seriously polluting.",
         )
     return LegalFinding(
-        "conditional", cite,
+        "conditional",
+        cite,
         "饮用水水源准保护区内禁止新建、扩建对水体污染严重的建设项目；改建建设项目，不得增加排污量。",
         "Quasi-protection zone: allowed if the project does not seriously pollute water; a rebuilt project "
         "may not increase its discharge.",
@@ -124,44 +132,54 @@ def redline_rule(industry: ResolvedIndustry, catalogue: IndustryCatalogue) -> Le
     cite = Citation(*REDLINE, "一、（二）")
     if _any_covers(catalogue, LIMITED_ACTIVITIES, industry):
         return LegalFinding(
-            "conditional", cite,
+            "conditional",
+            cite,
             "生态保护红线内严格禁止开发性、生产性建设活动，仅允许对生态功能不造成破坏的有限人为活动（科研、监测、生态修复等），须按规定报批。",
             "Ecological red line: only limited activities that do not damage ecological functions (research, "
             "monitoring, restoration) are allowed, with approval.",
         )
     return LegalFinding(
-        "prohibited", cite,
+        "prohibited",
+        cite,
         "生态保护红线内，自然保护地核心保护区原则上禁止人为活动，其他区域严格禁止开发性、生产性建设活动。",
         "Ecological red line: development and production construction are prohibited.",
     )
 
 
-def reserve_rule(zone: ReserveZoneKind, industry: ResolvedIndustry, catalogue: IndustryCatalogue) -> LegalFinding:
+def reserve_rule(
+    zone: ReserveZoneKind, industry: ResolvedIndustry, catalogue: IndustryCatalogue
+) -> LegalFinding:
     """自然保护区条例 arts. 27–28 and 32 by functional zone."""
     if zone in (ReserveZoneKind.CORE, ReserveZoneKind.BUFFER):
-        cite = Citation(*RESERVES, "第三十二条" if zone is ReserveZoneKind.BUFFER else "第二十七条、第三十二条")
+        cite = Citation(
+            *RESERVES, "第三十二条" if zone is ReserveZoneKind.BUFFER else "第二十七条、第三十二条"
+        )
         if _any_covers(catalogue, RESEARCH, industry):
             return LegalFinding(
-                "conditional", cite,
+                "conditional",
+                cite,
                 "自然保护区核心区、缓冲区内不得建设任何生产设施；科学研究活动须经自然保护区管理机构批准。",
                 "Nature-reserve core/buffer zone: no production facilities; research needs the reserve "
                 "authority's approval.",
             )
         return LegalFinding(
-            "prohibited", cite,
+            "prohibited",
+            cite,
             "在自然保护区的核心区和缓冲区内，不得建设任何生产设施。",
             "Nature-reserve core/buffer zone: no production facilities may be built.",
         )
     cite = Citation(*RESERVES, "第三十二条")
     if _any_covers(catalogue, POLLUTING_FACILITIES, industry):
         return LegalFinding(
-            "prohibited", cite,
+            "prohibited",
+            cite,
             "在自然保护区的实验区内，不得建设污染环境、破坏资源或者景观的生产设施。",
             "Nature-reserve experimental zone: production facilities that pollute or damage resources or "
             "landscape are prohibited.",
         )
     return LegalFinding(
-        "conditional", cite,
+        "conditional",
+        cite,
         "在自然保护区的实验区内建设其他项目，其污染物排放不得超过国家和地方规定的污染物排放标准。",
         "Nature-reserve experimental zone: other projects may not exceed the discharge standards.",
     )

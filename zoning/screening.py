@@ -65,7 +65,11 @@ def _share(part: BaseGeometry, whole: BaseGeometry) -> float | None:
     if whole.length > 0:
         return round(part.length / whole.length, 6)
     if not whole.is_empty:
-        return round(shapely.get_num_geometries(part) / shapely.get_num_geometries(whole), 6) if not part.is_empty else 0.0
+        return (
+            round(shapely.get_num_geometries(part) / shapely.get_num_geometries(whole), 6)
+            if not part.is_empty
+            else 0.0
+        )
     return None
 
 
@@ -112,7 +116,9 @@ def _hit_common(hit: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _clause_finding(rule: RuleRecord, industry: ResolvedIndustry, catalogue: IndustryCatalogue) -> dict[str, Any] | None:
+def _clause_finding(
+    rule: RuleRecord, industry: ResolvedIndustry, catalogue: IndustryCatalogue
+) -> dict[str, Any] | None:
     matched = [c for c in rule.industry_codes if catalogue.covers(c, industry)]
     if rule.industry_codes and not matched:
         return None
@@ -142,7 +148,9 @@ def _clause_finding(rule: RuleRecord, industry: ResolvedIndustry, catalogue: Ind
     }
 
 
-def _legal(severity_finding: law.LegalFinding, layer: str, subject: str, *, reached_by: str) -> dict[str, Any]:
+def _legal(
+    severity_finding: law.LegalFinding, layer: str, subject: str, *, reached_by: str
+) -> dict[str, Any]:
     if reached_by == "buffer":
         # Only the buffer reaches the zone: the project lies outside it, but close enough that the
         # EIA must assess its effect on the zone.
@@ -164,7 +172,9 @@ def _legal(severity_finding: law.LegalFinding, layer: str, subject: str, *, reac
     }
 
 
-def screen(snapshot: ZoningSnapshot, request: ScreeningRequest, catalogue: IndustryCatalogue) -> dict[str, Any]:
+def screen(
+    snapshot: ZoningSnapshot, request: ScreeningRequest, catalogue: IndustryCatalogue
+) -> dict[str, Any]:
     """Screen a footprint against one snapshot; return the result as plain JSON-ready data."""
     if not 0 <= request.buffer_m <= MAX_BUFFER_M:
         raise InvalidInput(f"buffer_m={request.buffer_m} is outside 0…{MAX_BUFFER_M:.0f} m", field="buffer_m")
@@ -177,35 +187,83 @@ def screen(snapshot: ZoningSnapshot, request: ScreeningRequest, catalogue: Indus
     water = []
     for hit in _hits(snapshot.water_zones, footprint, zone):
         z = hit["record"]
-        water.append({"source_code": z.source_code, "source_name_zh": z.source_name_zh,
-                      "source_name_en": z.source_name_en, "grade": z.grade.value,
-                      "grade_label_zh": z.grade.label_zh, **_hit_common(hit)})
-        findings.append(_legal(law.water_zone_rule(z.grade, industry, catalogue), "water_protection_zone",
-                               f"{z.source_code} {z.grade.label_zh}", reached_by=hit["reached_by"]))
+        water.append(
+            {
+                "source_code": z.source_code,
+                "source_name_zh": z.source_name_zh,
+                "source_name_en": z.source_name_en,
+                "grade": z.grade.value,
+                "grade_label_zh": z.grade.label_zh,
+                **_hit_common(hit),
+            }
+        )
+        findings.append(
+            _legal(
+                law.water_zone_rule(z.grade, industry, catalogue),
+                "water_protection_zone",
+                f"{z.source_code} {z.grade.label_zh}",
+                reached_by=hit["reached_by"],
+            )
+        )
 
     redlines = []
     for hit in _hits(snapshot.redlines, footprint, zone):
         r = hit["record"]
-        redlines.append({"code": r.code, "name_zh": r.name_zh, "kind": r.kind.value,
-                         "kind_label_zh": r.kind.label_zh, **_hit_common(hit)})
-        findings.append(_legal(law.redline_rule(industry, catalogue), "ecological_redline", r.code,
-                               reached_by=hit["reached_by"]))
+        redlines.append(
+            {
+                "code": r.code,
+                "name_zh": r.name_zh,
+                "kind": r.kind.value,
+                "kind_label_zh": r.kind.label_zh,
+                **_hit_common(hit),
+            }
+        )
+        findings.append(
+            _legal(
+                law.redline_rule(industry, catalogue),
+                "ecological_redline",
+                r.code,
+                reached_by=hit["reached_by"],
+            )
+        )
 
     reserves = []
     for hit in _hits(snapshot.reserve_zones, footprint, zone):
         z = hit["record"]
-        reserves.append({"reserve_code": z.reserve_code, "reserve_name_zh": z.reserve_name_zh,
-                         "zone": z.zone.value, "zone_label_zh": z.zone.label_zh, **_hit_common(hit)})
-        findings.append(_legal(law.reserve_rule(z.zone, industry, catalogue), "nature_reserve_zone",
-                               f"{z.reserve_code} {z.zone.label_zh}", reached_by=hit["reached_by"]))
+        reserves.append(
+            {
+                "reserve_code": z.reserve_code,
+                "reserve_name_zh": z.reserve_name_zh,
+                "zone": z.zone.value,
+                "zone_label_zh": z.zone.label_zh,
+                **_hit_common(hit),
+            }
+        )
+        findings.append(
+            _legal(
+                law.reserve_rule(z.zone, industry, catalogue),
+                "nature_reserve_zone",
+                f"{z.reserve_code} {z.zone.label_zh}",
+                reached_by=hit["reached_by"],
+            )
+        )
 
     units = []
     touched_codes: list[str] = []
     for hit in _hits(snapshot.units, footprint, zone):
         u = hit["record"]
-        units.append({"code": u.code, "name_zh": u.name_zh, "name_en": u.name_en, "class": u.control_class.value,
-                      "class_label_zh": u.control_class.label_zh, "class_label_en": u.control_class.label_en,
-                      "division_code": u.division_code, **_hit_common(hit)})
+        units.append(
+            {
+                "code": u.code,
+                "name_zh": u.name_zh,
+                "name_en": u.name_en,
+                "class": u.control_class.value,
+                "class_label_zh": u.control_class.label_zh,
+                "class_label_en": u.control_class.label_en,
+                "division_code": u.division_code,
+                **_hit_common(hit),
+            }
+        )
         if hit["reached_by"] == "footprint":
             touched_codes.append(u.code)
     # The access lists of the units the footprint itself touches, then the city-wide requirements.
@@ -222,9 +280,17 @@ def screen(snapshot: ZoningSnapshot, request: ScreeningRequest, catalogue: Indus
             continue
         for i in sorted(int(i) for i in layer.tree.query(zone, predicate="intersects")):
             p = layer.records[i]
-            monitoring.append({"code": p.code, "name_zh": p.name_zh, "kind": kind.value, "kind_label_zh": kind.label_zh,
-                               "level": p.level, "subtype": p.subtype,
-                               "distance_m": _r(footprint.distance(layer.planar[i]), 1)})
+            monitoring.append(
+                {
+                    "code": p.code,
+                    "name_zh": p.name_zh,
+                    "kind": kind.value,
+                    "kind_label_zh": kind.label_zh,
+                    "level": p.level,
+                    "subtype": p.subtype,
+                    "distance_m": _r(footprint.distance(layer.planar[i]), 1),
+                }
+            )
     monitoring.sort(key=lambda m: (m["distance_m"], m["code"]))
 
     findings.sort(key=lambda f: SEVERITY_ORDER[f["severity"]])  # stable: layer order kept within a severity
@@ -234,8 +300,11 @@ def screen(snapshot: ZoningSnapshot, request: ScreeningRequest, catalogue: Indus
     verdict_zh, verdict_en = VERDICT_LABELS[worst]
 
     def status(items: list[dict[str, Any]]) -> str:
-        return "hit" if any(i.get("reached_by", "footprint") == "footprint" for i in items) else (
-            "near" if items else "clear")
+        return (
+            "hit"
+            if any(i.get("reached_by", "footprint") == "footprint" for i in items)
+            else ("near" if items else "clear")
+        )
 
     priority_overlap = sum(u["overlap_area_m2"] for u in units if u["class"] == ControlClass.PRIORITY.value)
     return {
@@ -243,11 +312,19 @@ def screen(snapshot: ZoningSnapshot, request: ScreeningRequest, catalogue: Indus
         "verdict_label_zh": verdict_zh,
         "verdict_label_en": verdict_en,
         "project_name": request.project_name,
-        "industry": {"code": industry.code, "section": industry.section, "listed_code": industry.listed.code,
-                     "name_zh": industry.listed.name_zh, "name_en": industry.listed.name_en},
-        "footprint": {"geometry_type": request.footprint.geom_type, **_measure(footprint),
-                      "vertices": int(shapely.get_num_coordinates(request.footprint)),
-                      "bbox": [round(v, 6) for v in request.footprint.bounds]},
+        "industry": {
+            "code": industry.code,
+            "section": industry.section,
+            "listed_code": industry.listed.code,
+            "name_zh": industry.listed.name_zh,
+            "name_en": industry.listed.name_en,
+        },
+        "footprint": {
+            "geometry_type": request.footprint.geom_type,
+            **_measure(footprint),
+            "vertices": int(shapely.get_num_coordinates(request.footprint)),
+            "bbox": [round(v, 6) for v in request.footprint.bounds],
+        },
         "buffer_m": request.buffer_m,
         "measurement": MEASUREMENT,
         "layers": {
@@ -259,8 +336,15 @@ def screen(snapshot: ZoningSnapshot, request: ScreeningRequest, catalogue: Indus
         },
         "priority_unit_overlap_m2": _r(priority_overlap),
         "findings": findings,
-        "dataset": {"label": snapshot.version.label, "checksum": snapshot.version.checksum,
-                    "effective_from": snapshot.version.effective_from.isoformat() if snapshot.version.effective_from else None,
-                    "effective_to": snapshot.version.effective_to.isoformat() if snapshot.version.effective_to else None,
-                    "reconstruction": snapshot.version.reconstruction},
+        "dataset": {
+            "label": snapshot.version.label,
+            "checksum": snapshot.version.checksum,
+            "effective_from": snapshot.version.effective_from.isoformat()
+            if snapshot.version.effective_from
+            else None,
+            "effective_to": snapshot.version.effective_to.isoformat()
+            if snapshot.version.effective_to
+            else None,
+            "reconstruction": snapshot.version.reconstruction,
+        },
     }

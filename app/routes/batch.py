@@ -40,7 +40,9 @@ def _floats(values: list[Any], name: str) -> np.ndarray:
             try:
                 float(v)
             except (TypeError, ValueError):
-                raise InvalidCoordinate(f"points[{i}].{name}={v!r} is not a number", field=f"points[{i}].{name}") from None
+                raise InvalidCoordinate(
+                    f"points[{i}].{name}={v!r} is not a number", field=f"points[{i}].{name}"
+                ) from None
         raise
     bad = np.flatnonzero(~np.isfinite(array))
     if bad.size:
@@ -71,7 +73,9 @@ def _read_json(body: bytes) -> tuple[list[str], list[Any], list[Any], str | None
     except orjson.JSONDecodeError as exc:
         raise InvalidInput(f"the body is not JSON: {exc}", field="body") from None
     if not isinstance(data, dict) or not isinstance(data.get("points"), list):
-        raise InvalidInput('expected {"points": [[lon, lat], …] or [{"id", "lon", "lat"}, …]}', field="points")
+        raise InvalidInput(
+            'expected {"points": [[lon, lat], …] or [{"id", "lon", "lat"}, …]}', field="points"
+        )
     points = data["points"]
     ids: list[str] = []
     lons: list[Any] = []
@@ -86,7 +90,9 @@ def _read_json(body: bytes) -> tuple[list[str], list[Any], list[Any], str | None
             lons.append(p["lon"])
             lats.append(p["lat"])
         else:
-            raise InvalidInput(f"points[{i}] is neither [lon, lat] nor {{id, lon, lat}}", field=f"points[{i}]")
+            raise InvalidInput(
+                f"points[{i}] is neither [lon, lat] nor {{id, lon, lat}}", field=f"points[{i}]"
+            )
     return ids, lons, lats, data.get("crs"), data.get("as_of")
 
 
@@ -117,9 +123,13 @@ def _answers(snapshot: ZoningSnapshot, batch: BatchLocation, ids: list[str]) -> 
     # Per-unit and per-zone parts are built once and shared between the points that hit them.
     unit_parts = [{"code": u.code, "class": u.control_class.value} for u in snapshot.units.records]
     divisions = [u.division_code for u in snapshot.units.records]
-    zone_parts = [{"source_code": z.source_code, "grade": z.grade.value} for z in snapshot.water_zones.records]
+    zone_parts = [
+        {"source_code": z.source_code, "grade": z.grade.value} for z in snapshot.water_zones.records
+    ]
     redline_codes = [r.code for r in snapshot.redlines.records]
-    reserve_parts = [{"reserve_code": z.reserve_code, "zone": z.zone.value} for z in snapshot.reserve_zones.records]
+    reserve_parts = [
+        {"reserve_code": z.reserve_code, "zone": z.zone.value} for z in snapshot.reserve_zones.records
+    ]
     # Nearest monitoring points: one list of small dicts per kind, then zipped per point.
     names = [k.value for k in MonitoringKind if k in batch.nearest]
     per_kind = []
@@ -128,8 +138,17 @@ def _answers(snapshot: ZoningSnapshot, batch: BatchLocation, ids: list[str]) -> 
             continue
         idx, dist = batch.nearest[k]
         codes = [p.code for p in snapshot.monitoring[k].records]
-        per_kind.append([{"code": codes[j], "distance_m": d} for j, d in zip(idx.tolist(), np.round(dist, 1).tolist(), strict=True)])
-    nearest = [dict(zip(names, values, strict=True)) for values in zip(*per_kind, strict=True)] if per_kind else [{}] * len(ids)
+        per_kind.append(
+            [
+                {"code": codes[j], "distance_m": d}
+                for j, d in zip(idx.tolist(), np.round(dist, 1).tolist(), strict=True)
+            ]
+        )
+    nearest = (
+        [dict(zip(names, values, strict=True)) for values in zip(*per_kind, strict=True)]
+        if per_kind
+        else [{}] * len(ids)
+    )
     lons = batch.lon.tolist()
     lats = batch.lat.tolist()
     empty: list[Any] = []
@@ -147,8 +166,12 @@ def _answers(snapshot: ZoningSnapshot, batch: BatchLocation, ids: list[str]) -> 
             "nearest_monitoring_points": nearest[i],
         }
         if u >= 0
-        else {"id": point_id, "lon": lons[i], "lat": lats[i],
-              "error": {"code": "outside_city", "detail": "the point lies outside Nanchang"}}
+        else {
+            "id": point_id,
+            "lon": lons[i],
+            "lat": lats[i],
+            "error": {"code": "outside_city", "detail": "the point lies outside Nanchang"},
+        }
         for i, (point_id, u) in enumerate(zip(ids, batch.unit.tolist(), strict=True))
     ]
 
@@ -157,20 +180,43 @@ def _csv(answers: list[dict[str, Any]]) -> bytes:
     kinds = [k.value for k in MonitoringKind]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "lon", "lat", "division_code", "unit_code", "unit_class", "water_protection_zones",
-                     "ecological_redline", "nature_reserve_zones"]
-                    + [f"nearest_{k}_{c}" for k in kinds for c in ("code", "distance_m")] + ["error"])
+    writer.writerow(
+        [
+            "id",
+            "lon",
+            "lat",
+            "division_code",
+            "unit_code",
+            "unit_class",
+            "water_protection_zones",
+            "ecological_redline",
+            "nature_reserve_zones",
+        ]
+        + [f"nearest_{k}_{c}" for k in kinds for c in ("code", "distance_m")]
+        + ["error"]
+    )
     for a in answers:
         if "error" in a:
             writer.writerow([a["id"], a["lon"], a["lat"], *[""] * (6 + 2 * len(kinds)), a["error"]["code"]])
             continue
         nearest = a["nearest_monitoring_points"]
         writer.writerow(
-            [a["id"], a["lon"], a["lat"], a["division_code"], a["unit"]["code"], a["unit"]["class"],
-             ";".join(f"{z['source_code']}:{z['grade']}" for z in a["water_protection_zones"]),
-             ";".join(a["ecological_redline"]),
-             ";".join(f"{z['reserve_code']}:{z['zone']}" for z in a["nature_reserve_zones"])]
-            + [v for k in kinds for v in ((nearest[k]["code"], nearest[k]["distance_m"]) if k in nearest else ("", ""))]
+            [
+                a["id"],
+                a["lon"],
+                a["lat"],
+                a["division_code"],
+                a["unit"]["code"],
+                a["unit"]["class"],
+                ";".join(f"{z['source_code']}:{z['grade']}" for z in a["water_protection_zones"]),
+                ";".join(a["ecological_redline"]),
+                ";".join(f"{z['reserve_code']}:{z['zone']}" for z in a["nature_reserve_zones"]),
+            ]
+            + [
+                v
+                for k in kinds
+                for v in ((nearest[k]["code"], nearest[k]["distance_m"]) if k in nearest else ("", ""))
+            ]
             + [""]
         )
     return buffer.getvalue().encode()
@@ -179,18 +225,32 @@ def _csv(answers: list[dict[str, Any]]) -> bytes:
 @router.post(
     "/locate",
     summary="Locate up to 100,000 points at once (JSON or CSV in, the same out)",
-    responses={200: {"content": {"application/json": {}, "text/csv": {}}}, 413: {"content": {PROBLEM_JSON: {}}},
-               422: {"content": {PROBLEM_JSON: {}}}},
-    openapi_extra={"requestBody": {"content": {
-        "application/json": {"example": {"points": [[115.89, 28.68], {"id": "site-2", "lon": 115.95, "lat": 28.62}],
-                                          "crs": "EPSG:4326"}},
-        "text/csv": {"example": "id,lon,lat\nsite-1,115.89,28.68\n"},
-    }, "required": True}},
+    responses={
+        200: {"content": {"application/json": {}, "text/csv": {}}},
+        413: {"content": {PROBLEM_JSON: {}}},
+        422: {"content": {PROBLEM_JSON: {}}},
+    },
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "points": [[115.89, 28.68], {"id": "site-2", "lon": 115.95, "lat": 28.62}],
+                        "crs": "EPSG:4326",
+                    }
+                },
+                "text/csv": {"example": "id,lon,lat\nsite-1,115.89,28.68\n"},
+            },
+            "required": True,
+        }
+    },
 )
 async def locate_points(
     request: Request,
     snapshots: Annotated[SnapshotCache, Depends(get_snapshots)],
-    crs: Annotated[str | None, Query(description="crs of the points (CSV; JSON may say it in the body)")] = None,
+    crs: Annotated[
+        str | None, Query(description="crs of the points (CSV; JSON may say it in the body)")
+    ] = None,
     as_of: Annotated[date | None, Query()] = None,
 ) -> Response:
     """Locate many points against the version in force (or on `as_of`).
@@ -210,7 +270,9 @@ async def locate_points(
     return await run_in_threadpool(_locate_body, snapshots, body, as_csv, crs, as_of)
 
 
-def _locate_body(snapshots: SnapshotCache, body: bytes, as_csv: bool, crs: str | None, as_of: date | None) -> Response:
+def _locate_body(
+    snapshots: SnapshotCache, body: bytes, as_csv: bool, crs: str | None, as_of: date | None
+) -> Response:
     if as_csv:
         ids, lons, lats = _read_csv(body)
     else:
@@ -236,8 +298,9 @@ def _locate_body(snapshots: SnapshotCache, body: bytes, as_csv: bool, crs: str |
         bad = np.flatnonzero((np.abs(lon) > 180) | (np.abs(lat) > 90))
         if bad.size:
             i = int(bad[0])
-            raise InvalidCoordinate(f"points[{i}] = ({lon[i]}, {lat[i]}) is not lon/lat in degrees",
-                                    field=f"points[{i}]")
+            raise InvalidCoordinate(
+                f"points[{i}] = ({lon[i]}, {lat[i]}) is not lon/lat in degrees", field=f"points[{i}]"
+            )
     snapshot = snapshots.current() if as_of is None else snapshots.for_date(as_of)
     with _no_cyclic_gc():
         answers = _answers(snapshot, locate_many(snapshot, lon, lat), ids)
@@ -245,11 +308,17 @@ def _locate_body(snapshots: SnapshotCache, body: bytes, as_csv: bool, crs: str |
         return Response(_csv(answers), media_type="text/csv; charset=utf-8")
     dataset = snapshot.version
     return Response(
-        orjson.dumps({
-            "dataset": {"label": dataset.label, "checksum": dataset.checksum, "reconstruction": dataset.reconstruction},
-            "distance_method": f"planar {PLANAR_CRS}",
-            "count": len(answers),
-            "results": answers,
-        }),
+        orjson.dumps(
+            {
+                "dataset": {
+                    "label": dataset.label,
+                    "checksum": dataset.checksum,
+                    "reconstruction": dataset.reconstruction,
+                },
+                "distance_method": f"planar {PLANAR_CRS}",
+                "count": len(answers),
+                "results": answers,
+            }
+        ),
         media_type="application/json",
     )

@@ -34,5 +34,9 @@ def list_datasets(conn: ConnectionDep) -> list[DatasetVersionPublic]:
             and v["effective_from"] <= today
             and (v["effective_to"] is None or v["effective_to"] > today)
         )
-        out.append(DatasetVersionPublic(in_force=in_force, **{k: v[k] for k in DatasetVersionPublic.model_fields if k != "in_force"}))
+        out.append(
+            DatasetVersionPublic(
+                in_force=in_force, **{k: v[k] for k in DatasetVersionPublic.model_fields if k != "in_force"}
+            )
+        )
     return out

@@ -36,15 +36,31 @@ def check_readiness(request: Request) -> JSONResponse:
     try:
         future.result(timeout=settings.service.readiness_timeout_s)
     except FutureTimeout:
-        return problem(503, "store_unavailable", "Database unavailable",
-                       "PostGIS did not answer within the readiness timeout.", headers={"Retry-After": "5"})
+        return problem(
+            503,
+            "store_unavailable",
+            "Database unavailable",
+            "PostGIS did not answer within the readiness timeout.",
+            headers={"Retry-After": "5"},
+        )
     except StoreUnavailable as exc:
         return problem(503, exc.code, exc.title, exc.detail, headers={"Retry-After": "5"})
     if not snapshots.ready:
         snapshots.refresh()
     if not snapshots.ready:
-        return problem(503, "no_version_in_force", "No dataset version in force",
-                       snapshots.last_error or "no dataset version is in force", headers={"Retry-After": "5"})
+        return problem(
+            503,
+            "no_version_in_force",
+            "No dataset version in force",
+            snapshots.last_error or "no dataset version is in force",
+            headers={"Retry-After": "5"},
+        )
     version = snapshots.current().version
-    return JSONResponse({"status": "ready", "database": "ok", "dataset_version": version.label,
-                         "dataset_checksum": version.checksum})
+    return JSONResponse(
+        {
+            "status": "ready",
+            "database": "ok",
+            "dataset_version": version.label,
+            "dataset_checksum": version.checksum,
+        }
+    )

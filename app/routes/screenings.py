@@ -47,7 +47,9 @@ class ScreeningCreate(BaseModel):
         default=None,
         description="EPSG:4326 / OGC:CRS84 (default), EPSG:4490, EPSG:4547/4548, EPSG:4526/4527, GCJ02, BD09",
     )
-    industry: str = Field(description="GB/T 4754-2017 code: section, division, group or class", examples=["2614"])
+    industry: str = Field(
+        description="GB/T 4754-2017 code: section, division, group or class", examples=["2614"]
+    )
     buffer_m: float = Field(default=0.0, ge=0, le=MAX_BUFFER_M, description="buffer around the footprint (m)")
     project_name: str = Field(default="", max_length=200)
     as_of: date | None = Field(default=None, description="screen against the version in force on this date")
@@ -150,8 +152,14 @@ def create_screening(
     data = json.dumps(body.footprint) if isinstance(body.footprint, dict) else body.footprint
     parsed = parse_footprint(data, filename=None, content_type=None, crs=body.crs, field="footprint")
     return _screen_and_store(
-        request, snapshots, parsed, industry_code=body.industry, buffer_m=body.buffer_m,
-        project_name=body.project_name, crs=body.crs, as_of=body.as_of,
+        request,
+        snapshots,
+        parsed,
+        industry_code=body.industry,
+        buffer_m=body.buffer_m,
+        project_name=body.project_name,
+        crs=body.crs,
+        as_of=body.as_of,
     )
 
 
@@ -176,10 +184,18 @@ def create_screening_from_file(
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
-    parsed = parse_footprint(data, filename=file.filename, content_type=file.content_type, crs=crs, field="file")
+    parsed = parse_footprint(
+        data, filename=file.filename, content_type=file.content_type, crs=crs, field="file"
+    )
     return _screen_and_store(
-        request, snapshots, parsed, industry_code=industry, buffer_m=buffer_m,
-        project_name=project_name, crs=crs, as_of=as_of,
+        request,
+        snapshots,
+        parsed,
+        industry_code=industry,
+        buffer_m=buffer_m,
+        project_name=project_name,
+        crs=crs,
+        as_of=as_of,
     )
 
 
@@ -187,30 +203,55 @@ def _geojson(conn: Any, record: dict[str, Any]) -> dict[str, Any]:
     result = record["result"]
     label = result["dataset"]["label"]
     features: list[dict[str, Any]] = [
-        {"type": "Feature", "geometry": record["footprint"],
-         "properties": {"role": "footprint", "screening_id": record["id"], "verdict": result["verdict"],
-                        "project_name": result["project_name"], "industry": result["industry"]["code"]}}
+        {
+            "type": "Feature",
+            "geometry": record["footprint"],
+            "properties": {
+                "role": "footprint",
+                "screening_id": record["id"],
+                "verdict": result["verdict"],
+                "project_name": result["project_name"],
+                "industry": result["industry"]["code"],
+            },
+        }
     ]
     layers = result["layers"]
     units = {u["code"]: u for u in layers["control_units"]["features"]}
     zones = {f"{z['source_code']} {z['grade']}": z for z in layers["water_protection_zones"]["features"]}
     redlines = {r["code"]: r for r in layers["ecological_redline"]["features"]}
-    for layer, items, role in (("units", units, "control_unit"), ("water_zones", zones, "water_protection_zone"),
-                               ("redlines", redlines, "ecological_redline")):
+    for layer, items, role in (
+        ("units", units, "control_unit"),
+        ("water_zones", zones, "water_protection_zone"),
+        ("redlines", redlines, "ecological_redline"),
+    ):
         if not items:
             continue
         for key, geometry in sorted(repository.feature_geometries(conn, label, layer, list(items)).items()):
-            features.append({"type": "Feature", "geometry": geometry, "properties": {"role": role, **items[key]}})
-    return {"type": "FeatureCollection", "features": features,
-            "properties": {"screening_id": record["id"], "dataset": result["dataset"]}}
+            features.append(
+                {"type": "Feature", "geometry": geometry, "properties": {"role": role, **items[key]}}
+            )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "properties": {"screening_id": record["id"], "dataset": result["dataset"]},
+    }
 
 
 @router.get(
     "/screenings/{screening_id}",
     summary="A stored screening, as JSON, GeoJSON, an HTML report or a PDF report",
-    responses={200: {"content": {"application/json": {}, "application/geo+json": {}, "text/html": {},
-                                 "application/pdf": {}}},
-               404: PROBLEM, 503: PROBLEM},
+    responses={
+        200: {
+            "content": {
+                "application/json": {},
+                "application/geo+json": {},
+                "text/html": {},
+                "application/pdf": {},
+            }
+        },
+        404: PROBLEM,
+        503: PROBLEM,
+    },
 )
 def read_screening(
     screening_id: str,
@@ -227,8 +268,11 @@ def read_screening(
         return Response(canonical_json(_geojson(conn, record)), media_type="application/geo+json")
     if f == "pdf":
         pdf = screening_pdf(record, _geojson(conn, record)["features"])
-        return Response(pdf, media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{screening_id}.pdf"'})
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{screening_id}.pdf"'},
+        )
     if f == "html":
         return HTMLResponse(screening_html(record))
     return Response(canonical_json(record), media_type="application/json")

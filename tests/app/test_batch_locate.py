@@ -23,36 +23,54 @@ def client(database_url: str, fixture_versions: dict[str, int]) -> Iterator[Test
 
 
 def test_json_batch_on_hand_placed_points(client: TestClient) -> None:
-    r = client.post("/v1/locate", json={"points": [
-        [115.835, 28.635],
-        {"id": "east", "lon": 115.95, "lat": 28.65},
-        {"id": "outside", "lon": 116.5, "lat": 28.7},
-        [115.90, 28.65],
-    ]})
+    r = client.post(
+        "/v1/locate",
+        json={
+            "points": [
+                [115.835, 28.635],
+                {"id": "east", "lon": 115.95, "lat": 28.65},
+                {"id": "outside", "lon": 116.5, "lat": 28.7},
+                [115.90, 28.65],
+            ]
+        },
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["count"] == 4 and body["dataset"]["label"] == "fixture-2023"
     first, east, outside, boundary = body["results"]
-    assert (first["id"], first["unit"], first["division_code"]) == ("0", {"code": "ZH36010310001", "class": "priority"}, "360103")
+    assert (first["id"], first["unit"], first["division_code"]) == (
+        "0",
+        {"code": "ZH36010310001", "class": "priority"},
+        "360103",
+    )
     assert first["water_protection_zones"] == [{"source_code": "SY-T-001", "grade": "I"}]
     assert first["ecological_redline"] == ["HX-T-0001"]
     assert east["unit"]["code"] == "ZH36010220001" and east["division_code"] == "360102"
     assert east["nearest_monitoring_points"]["air"]["code"] == "AQ-T-001"
-    assert outside == {"id": "outside", "lon": 116.5, "lat": 28.7,
-                       "error": {"code": "outside_city", "detail": "the point lies outside Nanchang"}}
+    assert outside == {
+        "id": "outside",
+        "lon": 116.5,
+        "lat": 28.7,
+        "error": {"code": "outside_city", "detail": "the point lies outside Nanchang"},
+    }
     # on the shared boundary: the first unit by code, as GET /v1/locate answers
     single = client.get("/v1/locate", params={"lon": 115.90, "lat": 28.65}).json()
     assert boundary["unit"]["code"] == single["control_unit"]["code"] == "ZH36010220001"
 
 
 def test_csv_in_csv_out_with_as_of(client: TestClient) -> None:
-    r = client.post("/v1/locate", params={"as_of": "2021-03-01"},
-                    content="id,lon,lat\nsite-1,115.95,28.65\nsite-2,115.88,28.68\n",
-                    headers={"content-type": "text/csv"})
+    r = client.post(
+        "/v1/locate",
+        params={"as_of": "2021-03-01"},
+        content="id,lon,lat\nsite-1,115.95,28.65\nsite-2,115.88,28.68\n",
+        headers={"content-type": "text/csv"},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [(row["id"], row["unit_code"], row["unit_class"]) for row in rows] == [
-        ("site-1", "ZH36010230001", "general"), ("site-2", "ZH36010310001", "priority")]
+        ("site-1", "ZH36010230001", "general"),
+        ("site-2", "ZH36010310001", "priority"),
+    ]
     assert rows[1]["nature_reserve_zones"] == "TEST:core"
     assert rows[0]["error"] == ""
 
@@ -123,7 +141,8 @@ def test_nearest_air_station_agrees_with_postgis_knn(nanchang_client: TestClient
                 continue
             row = conn.execute(
                 text(
-                    "SELECT code, ST_Distance(ST_Transform(geom, 4548), ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 4490), 4548)) d "
+                    "SELECT code, ST_Distance(ST_Transform(geom, 4548), "
+                    "ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 4490), 4548)) d "
                     "FROM monitoring_point WHERE kind = 'air' AND version_id = (SELECT id FROM dataset_version "
                     "WHERE label = '2024-update') ORDER BY d LIMIT 1"
                 ),

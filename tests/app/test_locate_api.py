@@ -62,7 +62,12 @@ def test_point_in_reserve_core(client: TestClient) -> None:
 
 def test_named_area_and_reclassified_unit(client: TestClient) -> None:
     body = locate(client, lon=115.97, lat=28.75).json()
-    assert body["division"] == {"code": "360102", "name_zh": "东湖区", "name_en": "Donghu District", "level": "district"}
+    assert body["division"] == {
+        "code": "360102",
+        "name_zh": "东湖区",
+        "name_en": "Donghu District",
+        "level": "district",
+    }
     assert [a["code"] for a in body["named_areas"]] == ["360100-GXQ"]
     assert body["control_unit"]["code"] == "ZH36010220001"
     assert body["control_unit"]["class"] == "key"
@@ -150,7 +155,9 @@ def test_unknown_route_is_problem_json(client: TestClient) -> None:
 
 def test_datasets_listing(client: TestClient) -> None:
     body = client.get("/v1/datasets").json()
-    assert [(v["label"], v["status"], v["in_force"], v["effective_from"], v["effective_to"]) for v in body] == [
+    assert [
+        (v["label"], v["status"], v["in_force"], v["effective_from"], v["effective_to"]) for v in body
+    ] == [
         ("fixture-2023", "published", True, "2023-01-01", None),
         ("fixture-2020", "superseded", False, "2020-01-01", "2023-01-01"),
     ]

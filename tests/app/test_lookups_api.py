@@ -22,14 +22,22 @@ def test_units_of_the_version_in_force_and_filters(client: TestClient) -> None:
     body = client.get("/v1/units").json()
     assert body["dataset"]["label"] == "fixture-2023"
     assert [(u["code"], u["class"]) for u in body["units"]] == [
-        ("ZH36010220001", "key"), ("ZH36010310001", "priority"), ("ZH36010320001", "key"),
+        ("ZH36010220001", "key"),
+        ("ZH36010310001", "priority"),
+        ("ZH36010320001", "key"),
     ]
-    area, _ = Geod(ellps="GRS80").polygon_area_perimeter([115.80, 115.90, 115.90, 115.80], [28.60, 28.60, 28.70, 28.70])
+    area, _ = Geod(ellps="GRS80").polygon_area_perimeter(
+        [115.80, 115.90, 115.90, 115.80], [28.60, 28.60, 28.70, 28.70]
+    )
     assert body["units"][1]["area_km2"] == pytest.approx(abs(area) / 1e6, abs=1e-4)
     assert [u["code"] for u in client.get("/v1/units", params={"class": "key"}).json()["units"]] == [
-        "ZH36010220001", "ZH36010320001"]
+        "ZH36010220001",
+        "ZH36010320001",
+    ]
     assert [u["code"] for u in client.get("/v1/units", params={"division": "360103"}).json()["units"]] == [
-        "ZH36010310001", "ZH36010320001"]
+        "ZH36010310001",
+        "ZH36010320001",
+    ]
     old = client.get("/v1/units", params={"as_of": "2021-05-01", "division": "360102"}).json()
     assert [(u["code"], u["class"]) for u in old["units"]] == [("ZH36010230001", "general")]
     bad = client.get("/v1/units", params={"class": "mixed"})
@@ -40,9 +48,20 @@ def test_unit_with_its_access_list(client: TestClient) -> None:
     body = client.get("/v1/units/ZH36010310001").json()
     assert body["name_zh"] == "西湖区优先保护单元1"
     assert [d["dimension"] for d in body["access_list"]] == [
-        "spatial_layout", "pollutant_discharge", "environmental_risk", "resource_efficiency"]
+        "spatial_layout",
+        "pollutant_discharge",
+        "environmental_risk",
+        "resource_efficiency",
+    ]
     assert body["access_list"][0]["clauses"] == [
-        {"clause_no": 1, "text_zh": "执行总体准入要求。", "effect": "require", "industry_codes": [], "conditions": {}}]
+        {
+            "clause_no": 1,
+            "text_zh": "执行总体准入要求。",
+            "effect": "require",
+            "industry_codes": [],
+            "conditions": {},
+        }
+    ]
     assert body["general_requirements"][0]["clauses"][0]["industry_codes"] == ["26"]
     feature = client.get("/v1/units/ZH36010310001", params={"f": "geojson"})
     assert feature.headers["content-type"] == "application/geo+json"
@@ -56,7 +75,11 @@ def test_water_sources(client: TestClient) -> None:
     body = client.get("/v1/water-sources").json()
     assert body["count"] == 1
     source = body["water_sources"][0]
-    assert (source["code"], source["level_label_zh"], source["intake"]) == ("SY-T-001", "市级", {"lon": 115.83, "lat": 28.63})
+    assert (source["code"], source["level_label_zh"], source["intake"]) == (
+        "SY-T-001",
+        "市级",
+        {"lon": 115.83, "lat": 28.63},
+    )
     assert [z["grade"] for z in source["zones"]] == ["I", "II"]
 
 

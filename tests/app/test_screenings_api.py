@@ -65,8 +65,15 @@ def test_chemical_plant_in_general_unit_is_prohibited_by_city_wide_clause(client
     expected_area = geodesic_area(115.95, 28.62, 115.96, 28.63)
     assert unit["overlap_area_m2"] == pytest.approx(expected_area, rel=1e-3)
     assert result["footprint"]["area_m2"] == pytest.approx(expected_area, rel=1e-3)
-    assert unit["share_of_feature"] == pytest.approx(expected_area / geodesic_area(115.90, 28.60, 116.00, 28.80), rel=1e-3)
-    for layer in ("water_protection_zones", "ecological_redline", "nature_reserve_zones", "monitoring_points"):
+    assert unit["share_of_feature"] == pytest.approx(
+        expected_area / geodesic_area(115.90, 28.60, 116.00, 28.80), rel=1e-3
+    )
+    for layer in (
+        "water_protection_zones",
+        "ecological_redline",
+        "nature_reserve_zones",
+        "monitoring_points",
+    ):
         assert result["layers"][layer] == {"status": "clear", "features": []}, layer
 
 
@@ -101,19 +108,31 @@ def test_grade_i_zone_prohibits_unrelated_projects_and_conditions_water_supply(c
     assert [(f["severity"], f["citation"]["article"]) for f in water] == [("conditional", "第六十五条")]
     # the intake lies in the red line too, and a waterworks is no limited activity: still prohibited
     assert supply["result"]["verdict"] == "prohibited"
-    assert [f["layer"] for f in supply["result"]["findings"] if f["severity"] == "prohibited"] == ["ecological_redline"]
+    assert [f["layer"] for f in supply["result"]["findings"] if f["severity"] == "prohibited"] == [
+        "ecological_redline"
+    ]
 
 
 def test_grade_ii_zone_by_discharge(client: TestClient) -> None:
     point = {"type": "Point", "coordinates": [115.845, 28.645]}
     quiet = screen(client, point, "6510").json()
-    grade = [(f["severity"], f["citation"]["article"]) for f in quiet["result"]["findings"] if f["layer"] == "water_protection_zone"]
+    grade = [
+        (f["severity"], f["citation"]["article"])
+        for f in quiet["result"]["findings"]
+        if f["layer"] == "water_protection_zone"
+    ]
     assert grade == [("conditional", "第六十六条")]
     loud = screen(client, point, "3011").json()
-    grade = [(f["severity"], f["citation"]["article"]) for f in loud["result"]["findings"] if f["layer"] == "water_protection_zone"]
+    grade = [
+        (f["severity"], f["citation"]["article"])
+        for f in loud["result"]["findings"]
+        if f["layer"] == "water_protection_zone"
+    ]
     assert grade == [("prohibited", "第六十六条")]
     zones = loud["result"]["layers"]["water_protection_zones"]["features"]
-    assert [(z["source_code"], z["grade"], z["reached_by"]) for z in zones] == [("SY-T-001", "II", "footprint")]
+    assert [(z["source_code"], z["grade"], z["reached_by"]) for z in zones] == [
+        ("SY-T-001", "II", "footprint")
+    ]
 
 
 def test_red_line_reached_only_by_the_buffer_is_conditional_with_its_distance(client: TestClient) -> None:
@@ -139,7 +158,9 @@ def test_nature_reserve_core_allows_research_only(client: TestClient) -> None:
     assert [(f["severity"], f["subject"]) for f in reserve] == [("conditional", "TEST 核心区")]
     plant = screen(client, point, "C").json()
     reserve = [f for f in plant["result"]["findings"] if f["layer"] == "nature_reserve_zone"]
-    assert [(f["severity"], f["citation"]["article"]) for f in reserve] == [("prohibited", "第二十七条、第三十二条")]
+    assert [(f["severity"], f["citation"]["article"]) for f in reserve] == [
+        ("prohibited", "第二十七条、第三十二条")
+    ]
 
 
 def test_monitoring_points_inside_the_buffer(client: TestClient) -> None:
@@ -158,11 +179,16 @@ def test_as_of_screens_against_the_version_in_force_then(client: TestClient) -> 
     new = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6510", as_of="2023-01-01").json()
     assert [u["code"] for u in old["result"]["layers"]["control_units"]["features"]] == ["ZH36010230001"]
     assert [u["code"] for u in new["result"]["layers"]["control_units"]["features"]] == ["ZH36010220001"]
-    assert (old["result"]["dataset"]["label"], new["result"]["dataset"]["label"]) == ("fixture-2020", "fixture-2023")
+    assert (old["result"]["dataset"]["label"], new["result"]["dataset"]["label"]) == (
+        "fixture-2020",
+        "fixture-2023",
+    )
 
 
 def test_a_screening_reread_by_id_is_byte_identical(client: TestClient) -> None:
-    created = screen(client, polygon(115.89, 28.64, 115.91, 28.65), "2614", buffer_m=750.5, project_name="年产5万吨项目")
+    created = screen(
+        client, polygon(115.89, 28.64, 115.91, 28.65), "2614", buffer_m=750.5, project_name="年产5万吨项目"
+    )
     record = created.json()
     assert created.headers["location"] == f"/v1/screenings/{record['id']}"
     again = client.get(created.headers["location"])
@@ -182,8 +208,13 @@ def test_a_screening_reread_by_id_is_byte_identical(client: TestClient) -> None:
 def test_same_place_in_every_input_crs_gives_the_same_units(client: TestClient) -> None:
     lon = np.array([115.89, 115.91, 115.91, 115.89, 115.89])
     lat = np.array([28.64, 28.64, 28.65, 28.65, 28.64])
+
     def ring(xs, ys):  # type: ignore[no-untyped-def]
-        return {"type": "Polygon", "coordinates": [[[float(x), float(y)] for x, y in zip(xs, ys, strict=True)]]}
+        return {
+            "type": "Polygon",
+            "coordinates": [[[float(x), float(y)] for x, y in zip(xs, ys, strict=True)]],
+        }
+
     gx, gy = coords.wgs84_to_gcj02(lon, lat)
     bx, by = coords.wgs84_to_bd09(lon, lat)
     ex, ey = Transformer.from_crs("EPSG:4490", "EPSG:4548", always_xy=True).transform(lon, lat)
@@ -199,29 +230,75 @@ def test_same_place_in_every_input_crs_gives_the_same_units(client: TestClient) 
     reference = geodesic_area(115.89, 28.64, 115.91, 28.65)
     for body, _name in variants:
         result = screen(client, body.pop("footprint"), "6510", **body).json()["result"]
-        assert sorted(u["code"] for u in result["layers"]["control_units"]["features"]) == ["ZH36010220001", "ZH36010310001"]
+        assert sorted(u["code"] for u in result["layers"]["control_units"]["features"]) == [
+            "ZH36010220001",
+            "ZH36010310001",
+        ]
         assert result["footprint"]["area_m2"] == pytest.approx(reference, rel=2e-3), _name
 
 
 @pytest.mark.parametrize(
     ("body", "code", "field"),
     [
-        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "99"}, "invalid_input", "industry"),
-        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "X1"}, "invalid_input", "industry"),
-        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "D2614"}, "invalid_input", "industry"),
+        (
+            {"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "99"},
+            "invalid_input",
+            "industry",
+        ),
+        (
+            {"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "X1"},
+            "invalid_input",
+            "industry",
+        ),
+        (
+            {"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "D2614"},
+            "invalid_input",
+            "industry",
+        ),
         ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}}, "missing_parameter", "industry"),
-        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "C", "buffer_m": -1},
-         "invalid_parameter", "buffer_m"),
-        ({"footprint": {"type": "Point", "coordinates": [116.5, 28.7]}, "industry": "C"}, "outside_city", "footprint"),
-        ({"footprint": {"type": "Polygon", "coordinates": [[[115.85, 28.65], [115.86, 28.65], [115.86, 28.66]]]},
-          "industry": "C"}, "invalid_input", "footprint"),
-        ({"footprint": "POLYGON((115.85 28.65, 115.86 28.66, 115.86 28.65, 115.85 28.66, 115.85 28.65))",
-          "industry": "C"}, "invalid_input", "footprint"),
-        ({"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "C", "crs": "EPSG:3857"},
-         "invalid_input", "crs"),
+        (
+            {"footprint": {"type": "Point", "coordinates": [115.9, 28.7]}, "industry": "C", "buffer_m": -1},
+            "invalid_parameter",
+            "buffer_m",
+        ),
+        (
+            {"footprint": {"type": "Point", "coordinates": [116.5, 28.7]}, "industry": "C"},
+            "outside_city",
+            "footprint",
+        ),
+        (
+            {
+                "footprint": {
+                    "type": "Polygon",
+                    "coordinates": [[[115.85, 28.65], [115.86, 28.65], [115.86, 28.66]]],
+                },
+                "industry": "C",
+            },
+            "invalid_input",
+            "footprint",
+        ),
+        (
+            {
+                "footprint": "POLYGON((115.85 28.65, 115.86 28.66, 115.86 28.65, 115.85 28.66, 115.85 28.65))",
+                "industry": "C",
+            },
+            "invalid_input",
+            "footprint",
+        ),
+        (
+            {
+                "footprint": {"type": "Point", "coordinates": [115.9, 28.7]},
+                "industry": "C",
+                "crs": "EPSG:3857",
+            },
+            "invalid_input",
+            "crs",
+        ),
     ],
 )
-def test_bad_screening_input_is_a_named_problem(client: TestClient, body: dict, code: str, field: str) -> None:
+def test_bad_screening_input_is_a_named_problem(
+    client: TestClient, body: dict, code: str, field: str
+) -> None:
     r = client.post("/v1/screenings", json=body)
     assert r.status_code == 422, r.text
     assert r.headers["content-type"] == "application/problem+json"
@@ -238,7 +315,9 @@ def test_upload_of_a_boundary_point_table(client: TestClient) -> None:
     # 界址点 table in EPSG:4548 (X = northing, Y = easting) of the fixture's general/key unit area
     t = Transformer.from_crs("EPSG:4490", "EPSG:4548", always_xy=True)
     corners = [(115.95, 28.62), (115.96, 28.62), (115.96, 28.63), (115.95, 28.63)]
-    lines = ["点号,X,Y"] + [f"J{i + 1},{t.transform(*c)[1]:.3f},{t.transform(*c)[0]:.3f}" for i, c in enumerate(corners)]
+    lines = ["点号,X,Y"] + [
+        f"J{i + 1},{t.transform(*c)[1]:.3f},{t.transform(*c)[0]:.3f}" for i, c in enumerate(corners)
+    ]
     lines.append(f"J1,{t.transform(*corners[0])[1]:.3f},{t.transform(*corners[0])[0]:.3f}")
     r = client.post(
         "/v1/screenings/upload",
@@ -249,7 +328,9 @@ def test_upload_of_a_boundary_point_table(client: TestClient) -> None:
     result = r.json()["result"]
     assert r.json()["request"]["footprint_format"] == "boundary_points"
     assert [u["code"] for u in result["layers"]["control_units"]["features"]] == ["ZH36010230001"]
-    assert result["footprint"]["area_m2"] == pytest.approx(geodesic_area(115.95, 28.62, 115.96, 28.63), rel=1e-3)
+    assert result["footprint"]["area_m2"] == pytest.approx(
+        geodesic_area(115.95, 28.62, 115.96, 28.63), rel=1e-3
+    )
     assert result["verdict"] == "prohibited"
 
 
@@ -258,15 +339,29 @@ def test_pdf_report_carries_id_version_time_caveat_and_renders_chinese(client: T
 
     from pypdf import PdfReader
 
-    record = screen(client, polygon(115.83, 28.62, 115.84, 28.63), "2614", buffer_m=300, project_name="年产5万吨项目").json()
+    record = screen(
+        client, polygon(115.83, 28.62, 115.84, 28.63), "2614", buffer_m=300, project_name="年产5万吨项目"
+    ).json()
     r = client.get(f"/v1/screenings/{record['id']}", params={"f": "pdf"})
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(r.content))
     text = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
-    for expected in (record["id"], "建设项目生态环境分区管控符合性筛查报告", "年产5万吨项目", "fixture-2023",
-                     record["created_at"], record["result"]["dataset"]["checksum"], "重建数据", "第六十五条"):
+    for expected in (
+        record["id"],
+        "建设项目生态环境分区管控符合性筛查报告",
+        "年产5万吨项目",
+        "fixture-2023",
+        record["created_at"],
+        record["result"]["dataset"]["checksum"],
+        "重建数据",
+        "第六十五条",
+    ):
         assert expected in text, expected
     # the CJK font is embedded (subset TrueType font programs in the file), not left to the reader
-    cjk = [f.get_object() for page in reader.pages for f in page["/Resources"]["/Font"].values()
-           if "WenQuanYi" in str(f.get_object()["/BaseFont"])]
+    cjk = [
+        f.get_object()
+        for page in reader.pages
+        for f in page["/Resources"]["/Font"].values()
+        if "WenQuanYi" in str(f.get_object()["/BaseFont"])
+    ]
     assert cjk and all("/FontFile2" in f["/FontDescriptor"].get_object() for f in cjk)

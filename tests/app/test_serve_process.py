@@ -23,8 +23,11 @@ def test_zoning_serve_answers_over_http(database_url: str, fixture_versions: dic
     port = _free_port()
     env = {**os.environ, "ZONING_DATABASE_URL": database_url, "ZONING_PORT": str(port)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "app.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -53,8 +53,10 @@ def _feature_count(label: str, filename: str) -> int:
 def test_versions_are_published_back_to_back(bundled_engine: Engine) -> None:
     with bundled_engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT label, status, effective_from::text, effective_to::text, reconstruction "
-                 "FROM dataset_version ORDER BY effective_from")
+            text(
+                "SELECT label, status, effective_from::text, effective_to::text, reconstruction "
+                "FROM dataset_version ORDER BY effective_from"
+            )
         ).all()
     assert [tuple(r) for r in rows] == [
         ("2021-plan", "superseded", "2021-01-01", "2024-07-01", True),
@@ -67,10 +69,14 @@ def test_every_feature_is_loaded(bundled_engine: Engine, label: str) -> None:
     with bundled_engine.connect() as conn:
         vid = conn.execute(text("SELECT id FROM dataset_version WHERE label = :l"), {"l": label}).scalar_one()
         for table, filename in FILES.items():
-            n = conn.execute(text(f"SELECT count(*) FROM {table} WHERE version_id = :v"), {"v": vid}).scalar_one()
+            n = conn.execute(
+                text(f"SELECT count(*) FROM {table} WHERE version_id = :v"), {"v": vid}
+            ).scalar_one()
             assert n == _feature_count(label, filename), table
         rules = json.loads((BUNDLED_DATA / label / "access_rules.json").read_text(encoding="utf-8"))
-        n = conn.execute(text("SELECT count(*) FROM access_rule WHERE version_id = :v"), {"v": vid}).scalar_one()
+        n = conn.execute(
+            text("SELECT count(*) FROM access_rule WHERE version_id = :v"), {"v": vid}
+        ).scalar_one()
         assert n == len(rules)
         industries = conn.execute(text("SELECT count(*) FROM industry_category")).scalar_one()
     assert industries == len(json.loads((BUNDLED_DATA / "industries.json").read_text(encoding="utf-8")))
@@ -183,7 +189,11 @@ def test_tampered_file_is_refused_before_reading(tmp_path: Path) -> None:
 
 def _validate(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", "validate", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "app.cli", "validate", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

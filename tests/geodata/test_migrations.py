@@ -9,9 +9,19 @@ from sqlalchemy import create_engine, text
 from geodata.database import downgrade, migrate
 
 TABLES = {
-    "dataset_version", "admin_division", "control_unit", "access_rule", "water_source",
-    "water_protection_zone", "ecological_redline", "nature_reserve_zone", "monitoring_point",
-    "industry_category", "screening", "audit_event", "api_key",
+    "dataset_version",
+    "admin_division",
+    "control_unit",
+    "access_rule",
+    "water_source",
+    "water_protection_zone",
+    "ecological_redline",
+    "nature_reserve_zone",
+    "monitoring_point",
+    "industry_category",
+    "screening",
+    "audit_event",
+    "api_key",
 }
 
 
@@ -19,7 +29,9 @@ def _tables(url: str) -> set[str]:
     engine = create_engine(url)
     with engine.connect() as conn:
         names = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'")
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'"
+            )
         ).scalars()
         result = set(names) - {"alembic_version"}
     engine.dispose()
@@ -58,8 +70,9 @@ def test_upgrade_head_then_downgrade_base_then_upgrade_again(empty_database_url:
 
 VERSION_SQL = (
     "INSERT INTO dataset_version (label, title_zh, title_en, status, effective_from, effective_to, source, "
-    "reconstruction, checksum, created_by, published_at) VALUES (:label, 't', 't', CAST(:status AS version_status), CAST(:f AS date), CAST(:t AS date), 's', true, "
-    "repeat('a', 64), 'tests', CASE WHEN CAST(:status AS version_status) = 'draft' THEN NULL ELSE now() END) RETURNING id"
+    "reconstruction, checksum, created_by, published_at) VALUES (:label, 't', 't', "
+    "CAST(:status AS version_status), CAST(:f AS date), CAST(:t AS date), 's', true, repeat('a', 64), 'tests', "
+    "CASE WHEN CAST(:status AS version_status) = 'draft' THEN NULL ELSE now() END) RETURNING id"
 )
 SQUARE = "ST_Multi(ST_GeomFromText('POLYGON((115 28,115.1 28,115.1 28.1,115 28.1,115 28))', 4490))"
 
@@ -107,8 +120,10 @@ UNIT_SQL = (
 def test_unit_codes_are_checked_by_the_database(conn) -> None:  # type: ignore[no-untyped-def]
     v = _version(conn, "u")
     conn.execute(
-        text(f"INSERT INTO admin_division (version_id, code, name_zh, name_en, level, geom) "
-             f"VALUES (:v, '360121', '南昌县', 'Nanchang County', 'county', {SQUARE})"),
+        text(
+            f"INSERT INTO admin_division (version_id, code, name_zh, name_en, level, geom) "
+            f"VALUES (:v, '360121', '南昌县', 'Nanchang County', 'county', {SQUARE})"
+        ),
         {"v": v},
     )
     conn.execute(text(UNIT_SQL), {"v": v, "code": "ZH36012120003", "cls": "key", "div": "360121"})
@@ -121,7 +136,9 @@ def test_unit_codes_are_checked_by_the_database(conn) -> None:  # type: ignore[n
         "ZH36012120003": "control_unit_version_id_code_key",  # duplicate within the version
     }
     for code, constraint in cases.items():
-        assert _refused(conn, UNIT_SQL, {"v": v, "code": code, "cls": "key", "div": "360121"}) == constraint, code
+        assert (
+            _refused(conn, UNIT_SQL, {"v": v, "code": code, "cls": "key", "div": "360121"}) == constraint
+        ), code
     # class digit 4 exists in no class: refused by the pattern or by the class match
     assert _refused(conn, UNIT_SQL, {"v": v, "code": "ZH36012140004", "cls": "key", "div": "360121"}) in {
         "control_unit_code_check",
@@ -135,12 +152,16 @@ def test_unit_codes_are_checked_by_the_database(conn) -> None:  # type: ignore[n
 def test_invalid_geometry_and_wrong_srid_are_refused(conn) -> None:  # type: ignore[no-untyped-def]
     v = _version(conn, "g")
     bowtie = "ST_Multi(ST_GeomFromText('POLYGON((115 28,115.1 28.1,115.1 28,115 28.1,115 28))', 4490))"
-    sql = (f"INSERT INTO admin_division (version_id, code, name_zh, name_en, level, geom) "
-           f"VALUES (:v, '360121', 'x', 'x', 'county', {bowtie})")
+    sql = (
+        f"INSERT INTO admin_division (version_id, code, name_zh, name_en, level, geom) "
+        f"VALUES (:v, '360121', 'x', 'x', 'county', {bowtie})"
+    )
     assert _refused(conn, sql, {"v": v}) == "admin_division_geom_check"
     wrong_srid = SQUARE.replace("4490", "4326")
-    sql = (f"INSERT INTO admin_division (version_id, code, name_zh, name_en, level, geom) "
-           f"VALUES (:v, '360121', 'x', 'x', 'county', {wrong_srid})")
+    sql = (
+        f"INSERT INTO admin_division (version_id, code, name_zh, name_en, level, geom) "
+        f"VALUES (:v, '360121', 'x', 'x', 'county', {wrong_srid})"
+    )
     assert "SRID" in _refused(conn, sql, {"v": v})
 
 
