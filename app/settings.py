@@ -81,7 +81,9 @@ class SecuritySettings(BaseSettings):
 
     public_reads: bool = Field(default=True, description="reads without an API key")
     public_screening: bool = Field(default=True, description="screenings without an API key")
-    rate_limit_per_minute: int = Field(default=1200, ge=0, description="per key or client address; 0 = off")
+    rate_limit_per_minute: int = Field(
+        default=6000, ge=0, description="per key or client address and worker; 0 = off"
+    )
     cors_origins: list[str] = Field(default_factory=list, description="browser origins allowed (strict list)")
 
 

@@ -3,13 +3,14 @@
 # installs). Idempotent: installs only what is missing, as root via apt-get; otherwise says what
 # to install and fails.
 #   runtime: fonts-wqy-microhei (the CJK TrueType font embedded in PDF reports)
-#   test:    runtime + chromium and fonts-noto-cjk (browser tests, screenshots)
+#   test:    runtime + chromium and fonts-noto-cjk (browser tests, screenshots), gdal-bin (OGC API tests)
 set -e
 mode="${1:-runtime}"
 missing=""
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$missing fonts-wqy-microhei"
 if [ "$mode" = "test" ]; then
   command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+  command -v ogr2ogr >/dev/null 2>&1 || missing="$missing gdal-bin"
   [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -qi cjk || missing="$missing fonts-noto-cjk"
 fi
 [ -z "$missing" ] && exit 0

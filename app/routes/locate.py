@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
 
 from app.deps import AsOf, SnapshotDep
+from app.maps.previews import render_locate_preview
 from app.schemas import (
     ControlUnitRef,
     DatasetRef,
@@ -18,7 +20,7 @@ from app.schemas import (
     ReserveZoneRef,
     WaterZoneRef,
 )
-from zoning.locate import LocateResult, locate_point
+from zoning.locate import LocateResult, locate_point, read_point
 from zoning.snapshot import DivisionRecord, UnitRecord, VersionInfo
 
 router = APIRouter(tags=["locate"])
@@ -111,14 +113,44 @@ def locate_public(result: LocateResult) -> LocatePublic:
 )
 def locate_site(
     snapshot: SnapshotDep,
-    lon: Annotated[float, Query(description="longitude, decimal degrees (CGCS2000/WGS84)")],
-    lat: Annotated[float, Query(description="latitude, decimal degrees (CGCS2000/WGS84)")],
+    lon: Annotated[
+        str,
+        Query(
+            description="longitude: decimal or DMS degrees (115°52'30\"E); easting in metres for a "
+            "Gauss-Kruger crs",
+            examples=["115.892"],
+        ),
+    ],
+    lat: Annotated[
+        str,
+        Query(
+            description="latitude: decimal or DMS degrees (28°41'N); northing in metres for a Gauss-Kruger crs",
+            examples=["28.676"],
+        ),
+    ],
+    request: Request,
+    crs: Annotated[
+        str | None,
+        Query(description="EPSG:4326 (default), EPSG:4490, EPSG:4547/4548, EPSG:4526/4527, GCJ02, BD09"),
+    ] = None,
     as_of: AsOf = None,
-) -> LocatePublic:
+    f: Annotated[Literal["json", "html"], Query(description="`html`: a map preview of the answer")] = "json",
+) -> LocatePublic | HTMLResponse:
     """Locate a point in the zoning of the version in force (today, or on `as_of`).
+
+    Coordinates may be given in any supported `crs`; the answer's `location` is in CGCS2000
+    (EPSG:4490). A point on the boundary of two units belongs to both (covers, not contains): the
+    first by code is `control_unit`, the others are listed in `boundary_units`.
 
     Returns the county-level division, the control unit (code, name, class with zh/en label),
     water-source protection zones by grade, ecological red line and nature-reserve zones holding
     the point, and the nearest monitoring point of each kind with its distance.
     """
-    return locate_public(locate_point(snapshot, lon, lat))
+    x, y = read_point(lon, lat, crs)
+    result = locate_point(snapshot, x, y)
+    if f == "html":
+        maps = request.app.state.settings.maps
+        return HTMLResponse(
+            render_locate_preview(result, snapshot=snapshot, tile_url=maps.tile_url, tile_attribution=maps.tile_attribution)
+        )
+    return locate_public(result)

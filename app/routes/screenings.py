@@ -15,6 +15,7 @@ from shapely.geometry import mapping
 
 from app.deps import ConnectionDep, get_snapshots
 from app.errors import PROBLEM_JSON
+from app.maps.previews import embed_page, screening_preview_from_record
 from app.pdf import screening_pdf
 from app.reports import screening_html
 from app.security import screen_access
@@ -199,9 +200,29 @@ def create_screening_from_file(
     )
 
 
-def _geojson(conn: Any, record: dict[str, Any]) -> dict[str, Any]:
+def _touched(record: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The record's touched features by layer and key (units by code, zones by "code grade", red line)."""
+    layers = record["result"]["layers"]
+    return {
+        "units": {u["code"]: u for u in layers["control_units"]["features"]},
+        "water_zones": {
+            f"{z['source_code']} {z['grade']}": z for z in layers["water_protection_zones"]["features"]
+        },
+        "redlines": {r["code"]: r for r in layers["ecological_redline"]["features"]},
+    }
+
+
+def _geometries(conn: Any, record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """GeoJSON geometries of the touched features, from the version the screening used."""
+    label = record["result"]["dataset"]["label"]
+    return {
+        layer: repository.feature_geometries(conn, label, layer, list(items)) if items else {}
+        for layer, items in _touched(record).items()
+    }
+
+
+def _geojson(record: dict[str, Any], geometries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     result = record["result"]
-    label = result["dataset"]["label"]
     features: list[dict[str, Any]] = [
         {
             "type": "Feature",
@@ -215,20 +236,15 @@ def _geojson(conn: Any, record: dict[str, Any]) -> dict[str, Any]:
             },
         }
     ]
-    layers = result["layers"]
-    units = {u["code"]: u for u in layers["control_units"]["features"]}
-    zones = {f"{z['source_code']} {z['grade']}": z for z in layers["water_protection_zones"]["features"]}
-    redlines = {r["code"]: r for r in layers["ecological_redline"]["features"]}
-    for layer, items, role in (
-        ("units", units, "control_unit"),
-        ("water_zones", zones, "water_protection_zone"),
-        ("redlines", redlines, "ecological_redline"),
-    ):
-        if not items:
-            continue
-        for key, geometry in sorted(repository.feature_geometries(conn, label, layer, list(items)).items()):
+    roles = {
+        "units": "control_unit",
+        "water_zones": "water_protection_zone",
+        "redlines": "ecological_redline",
+    }
+    for layer, items in _touched(record).items():
+        for key, geometry in sorted(geometries[layer].items()):
             features.append(
-                {"type": "Feature", "geometry": geometry, "properties": {"role": role, **items[key]}}
+                {"type": "Feature", "geometry": geometry, "properties": {"role": roles[layer], **items[key]}}
             )
     return {
         "type": "FeatureCollection",
@@ -255,6 +271,7 @@ def _geojson(conn: Any, record: dict[str, Any]) -> dict[str, Any]:
 )
 def read_screening(
     screening_id: str,
+    request: Request,
     conn: ConnectionDep,
     f: Annotated[Literal["json", "geojson", "html", "pdf"], Query(description="output format")] = "json",
 ) -> Response:
@@ -264,15 +281,20 @@ def read_screening(
     a map, every finding with its citation, and the caveat that the zoning is a reconstruction.
     """
     record = repository.get_screening(conn, screening_id)
+    if f == "json":
+        return Response(canonical_json(record), media_type="application/json")
+    geometries = _geometries(conn, record)
     if f == "geojson":
-        return Response(canonical_json(_geojson(conn, record)), media_type="application/geo+json")
+        return Response(canonical_json(_geojson(record, geometries)), media_type="application/geo+json")
     if f == "pdf":
-        pdf = screening_pdf(record, _geojson(conn, record)["features"])
+        pdf = screening_pdf(record, _geojson(record, geometries)["features"])
         return Response(
             pdf,
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{screening_id}.pdf"'},
         )
-    if f == "html":
-        return HTMLResponse(screening_html(record))
-    return Response(canonical_json(record), media_type="application/json")
+    maps = request.app.state.settings.maps
+    preview = screening_preview_from_record(
+        record, geometries, tile_url=maps.tile_url, tile_attribution=maps.tile_attribution
+    )
+    return HTMLResponse(screening_html(record, map_html=embed_page(preview, title=record["id"])))

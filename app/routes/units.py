@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.deps import ConnectionDep, VersionDep
+from app.deps import AsOf, ConnectionDep, VersionDep, get_snapshots
+from app.maps.previews import render_unit_preview, render_water_source_preview
 from app.routes.locate import dataset_ref
 from app.schemas import DatasetRef
 from geodata import repository
+from geodata.snapshots import SnapshotCache
+from zoning.errors import NotFound
 from zoning.vocabulary import (
     ControlClass,
     ProtectionGrade,
@@ -88,15 +92,37 @@ def list_units(
 )
 def read_unit(
     code: str,
+    request: Request,
     conn: ConnectionDep,
     version: VersionDep,
+    snapshots: Annotated[SnapshotCache, Depends(get_snapshots)],
     f: Annotated[
-        Literal["json", "geojson"], Query(description="json, or geojson with the unit's geometry")
+        Literal["json", "geojson", "html"],
+        Query(
+            description="json; geojson with the unit's geometry; html: the unit on a map beside its access list"
+        ),
     ] = "json",
-) -> JSONResponse:
+    as_of: AsOf = None,
+) -> Response:
     """A unit's code, name, class, area, its access-list clauses in the four dimensions, and the
     city-wide general requirements (总体准入要求) that apply on top."""
     unit = repository.get_unit(conn, version.id, code)
+    if f == "html":
+        snapshot = snapshots.for_date(as_of or date.today())
+        record = snapshot.unit(code)
+        if record is None:  # the store and the snapshot disagree only while a version is swapped in
+            raise NotFound(f"no control unit has code {code!r} in this dataset version", field="code")
+        maps = request.app.state.settings.maps
+        rules = [*snapshot.rules.get(code, ())]
+        return HTMLResponse(
+            render_unit_preview(
+                record,
+                rules,
+                snapshot=snapshot,
+                tile_url=maps.tile_url,
+                tile_attribution=maps.tile_attribution,
+            )
+        )
     body = {
         **_unit_summary(unit),
         "access_list": _clauses(unit["rules"]),
@@ -107,6 +133,52 @@ def read_unit(
         feature = {"type": "Feature", "id": unit["code"], "geometry": unit["geometry"], "properties": body}
         return JSONResponse(feature, media_type="application/geo+json")
     return JSONResponse(body)
+
+
+@router.get(
+    "/water-sources/{code}",
+    summary="One drinking-water source with its protection zones (html: on a map)",
+    responses={404: PROBLEM, 503: PROBLEM},
+)
+def read_water_source(
+    code: str,
+    request: Request,
+    snapshots: Annotated[SnapshotCache, Depends(get_snapshots)],
+    f: Annotated[Literal["json", "html"], Query()] = "json",
+    as_of: AsOf = None,
+) -> Response:
+    """A 饮用水水源地: level, kind, status, river, intake, and its zones by grade."""
+    snapshot = snapshots.for_date(as_of or date.today())
+    source = next((s for s in snapshot.water_sources if s.code == code), None)
+    if source is None:
+        raise NotFound(f"no water source has code {code!r} in this dataset version", field="code")
+    zones = [z for z in snapshot.water_zones.records if z.source_code == code]
+    if f == "html":
+        maps = request.app.state.settings.maps
+        return HTMLResponse(
+            render_water_source_preview(
+                source,
+                zones,
+                intake=source.geometry,
+                tile_url=maps.tile_url,
+                tile_attribution=maps.tile_attribution,
+            )
+        )
+    return JSONResponse(
+        {
+            "code": source.code,
+            "name_zh": source.name_zh,
+            "name_en": source.name_en,
+            "level": source.level,
+            "kind": source.kind,
+            "status": source.status,
+            "river_zh": source.river_zh,
+            "division_code": source.division_code,
+            "intake": {"lon": round(source.geometry.x, 6), "lat": round(source.geometry.y, 6)},
+            "zones": [{"grade": z.grade.value, "grade_label_zh": z.grade.label_zh} for z in zones],
+            "dataset": dataset_ref(snapshot.version).model_dump(mode="json"),
+        }
+    )
 
 
 @router.get(

@@ -116,8 +116,11 @@ def test_nearest_monitoring_points_with_distances(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("params", "status", "code", "field"),
     [
-        ({"lon": "abc", "lat": 28.7}, 422, "invalid_parameter", "lon"),
-        ({"lon": 115.9, "lat": "north"}, 422, "invalid_parameter", "lat"),
+        ({"lon": "abc", "lat": 28.7}, 422, "invalid_coordinate", "lon"),
+        ({"lon": 115.9, "lat": "north"}, 422, "invalid_coordinate", "lat"),
+        ({"lon": "115°75'00\"E", "lat": 28.7}, 422, "invalid_coordinate", "lon"),
+        ({"lon": 115.9, "lat": 28.7, "crs": "EPSG:3857"}, 422, "invalid_input", "crs"),
+        ({"lon": 500000, "lat": 3170000, "crs": "EPSG:4527"}, 422, "invalid_coordinate", "lon"),
         ({"lat": 28.7}, 422, "missing_parameter", "lon"),
         ({"lon": 115.9}, 422, "missing_parameter", "lat"),
         ({"lon": 115.9, "lat": 95}, 422, "invalid_coordinate", "lat"),
@@ -137,6 +140,33 @@ def test_bad_input_is_a_named_problem(client: TestClient, params, status, code, 
     assert body["field"] == field
     assert body["title"] and body["detail"]
     assert body["type"].endswith(code.replace("_", "-"))
+
+
+def test_coordinates_as_people_give_them(client: TestClient) -> None:
+    """The same place in DMS, GCJ-02, BD-09 and Gauss-Kruger metres gives the same unit."""
+    from pyproj import Transformer
+
+    from zoning import coords
+
+    # 115°52'30"E = 115.875, 28°40'12"N = 28.67 (by hand): in the priority unit, in no zone
+    dms = client.get("/v1/locate", params={"lon": "115°52'30\"E", "lat": "28°40'12\"N"}).json()
+    assert (dms["location"]["lon"], dms["location"]["lat"]) == (115.875, 28.67)
+    assert dms["control_unit"]["code"] == "ZH36010310001"
+    gx, gy = coords.wgs84_to_gcj02(115.95, 28.65)
+    bx, by = coords.wgs84_to_bd09(115.95, 28.65)
+    ex, ey = Transformer.from_crs("EPSG:4490", "EPSG:4548", always_xy=True).transform(115.95, 28.65)
+    zx, zy = Transformer.from_crs("EPSG:4490", "EPSG:4527", always_xy=True).transform(115.95, 28.65)
+    for params in (
+        {"lon": float(gx), "lat": float(gy), "crs": "GCJ02"},
+        {"lon": float(bx), "lat": float(by), "crs": "BD09"},
+        {"lon": ex, "lat": ey, "crs": "EPSG:4548"},
+        {"lon": zx, "lat": zy, "crs": "EPSG:4527"},
+    ):
+        body = client.get("/v1/locate", params=params).json()
+        assert body["control_unit"]["code"] == "ZH36010220001", params
+        assert body["location"]["lon"] == pytest.approx(115.95, abs=1e-6)
+        assert body["location"]["lat"] == pytest.approx(28.65, abs=1e-6)
+    assert zx > 39_000_000  # EPSG:4527 carries the zone number 39 in front of the easting
 
 
 def test_swapped_lat_lon_is_named_as_such(client: TestClient) -> None:

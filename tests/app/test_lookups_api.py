@@ -107,3 +107,34 @@ def test_industries_lookup(client: TestClient) -> None:
     assert chem["industries"][0]["code"] == "26"
     english = client.get("/v1/industries", params={"q": "Mining"}).json()
     assert english["industries"][0]["code"] == "B"
+
+
+def _offline(html: str) -> bool:
+    """No script, stylesheet or image is fetched from another host (embedded srcdoc pages included)."""
+    import re
+    from html import unescape
+
+    text = unescape(unescape(html))
+    return "/static/vendor/" in text and not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", text)
+
+
+def test_water_source_record_and_previews(client: TestClient) -> None:
+    body = client.get("/v1/water-sources/SY-T-001").json()
+    assert (body["code"], body["intake"], [z["grade"] for z in body["zones"]]) == (
+        "SY-T-001", {"lon": 115.83, "lat": 28.63}, ["I", "II"])
+    assert client.get("/v1/water-sources/SY-T-999").status_code == 404
+    page = client.get("/v1/water-sources/SY-T-001", params={"f": "html"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert "测试水厂水源地" in page.text and "一级保护区" in page.text and _offline(page.text)
+    unit = client.get("/v1/units/ZH36010310001", params={"f": "html"})
+    assert "西湖区优先保护单元1" in unit.text and "执行总体准入要求。" in unit.text and _offline(unit.text)
+    old = client.get("/v1/units/ZH36010230001", params={"f": "html", "as_of": "2022-01-01"})
+    assert old.status_code == 200 and "东湖区一般管控单元1" in old.text
+
+
+def test_screening_report_page_embeds_its_map(client: TestClient) -> None:
+    created = client.post("/v1/screenings", json={
+        "footprint": {"type": "Point", "coordinates": [115.835, 28.635]}, "industry": "2614", "buffer_m": 200})
+    page = client.get(created.headers["location"], params={"f": "html"}).text
+    assert "<iframe" in page and "srcdoc" in page
+    assert "SY-T-001" in page and "第六十五条" in page and _offline(page)

@@ -45,7 +45,7 @@ def test_zoning_serve_answers_over_http(database_url: str, fixture_versions: dic
         assert ok.status_code == 200
         assert ok.json()["control_unit"]["code"] == "ZH36010310001"
         for params, code in (
-            ({"lon": "abc", "lat": 28.7}, "invalid_parameter"),
+            ({"lon": "abc", "lat": 28.7}, "invalid_coordinate"),
             ({"lon": 115.9, "lat": 95}, "invalid_coordinate"),
             ({"lat": 28.7}, "missing_parameter"),
         ):

@@ -1,0 +1,1 @@
+"""Map pages and previews (Folium/Leaflet, offline). Maps live in the HTTP layer; the domain draws none."""

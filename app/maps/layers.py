@@ -1,0 +1,152 @@
+"""Snapshot layers as GeoJSON for the browser: reprojected to EPSG:4326 and simplified for the zoom.
+
+Geometries live in CGCS2000 (EPSG:4490). Web maps draw WGS84 (EPSG:4326) longitude/latitude; the
+two datums differ by a few centimetres in Nanchang (CGCS2000 is ITRF97-based, WGS84 (G1762)
+ITRF2008-based), far below a screen pixel, so pyproj's transformation is the identity within
+rounding. It is still applied explicitly, so that the output CRS is stated where it is made and a
+layer in another CRS would be refused rather than drawn in the wrong place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+
+from zoning.snapshot import ZoningSnapshot
+from zoning.vocabulary import DivisionLevel
+
+STORE_CRS = "EPSG:4490"
+OUTPUT_CRS = "EPSG:4326"
+OVERVIEW_TOLERANCE_DEG = 0.0005
+"""≈ 50 m: the geometry embedded in the /map page, finer than a pixel up to zoom ~11."""
+DETAIL_MIN_ZOOM = 12
+"""From this zoom the page fetches per-zoom detail from /map/layers/{layer}.geojson."""
+COORD_DECIMALS = 6  # ≈ 0.1 m: more digits only make the page heavier
+
+LAYERS = ("units", "water_zones", "redlines", "reserve_zones", "divisions")
+
+
+class UnknownCRS(ValueError):
+    """A geometry's CRS is missing or not one the maps can reproject."""
+
+
+@cache
+def _transformer(source: str) -> Transformer:
+    if not source:
+        raise UnknownCRS("a map layer without a CRS is refused")
+    return Transformer.from_crs(CRS.from_user_input(source), OUTPUT_CRS, always_xy=True)
+
+
+def to_output_crs(geometry: BaseGeometry, source_crs: str = STORE_CRS) -> BaseGeometry:
+    """Reproject a geometry to EPSG:4326 lon/lat for the browser (see the module note on CGCS2000)."""
+    transformer = _transformer(source_crs)
+    return shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def tolerance_for_zoom(zoom: float) -> float:
+    """Half a Web-Mercator pixel at the equator, in degrees: simplification no one can see."""
+    return 0.5 * 360.0 / (256 * 2 ** max(0.0, min(zoom, 22.0)))
+
+
+def prepare(geometry: BaseGeometry, tolerance: float) -> BaseGeometry:
+    """Simplify (topology-preserving) and round a geometry already in EPSG:4326."""
+    if tolerance > 0:
+        geometry = shapely.simplify(geometry, tolerance, preserve_topology=True)
+    return shapely.set_precision(geometry, 10**-COORD_DECIMALS, mode="pointwise")
+
+
+def feature(fid: str, geometry: BaseGeometry, properties: dict[str, Any], tolerance: float) -> dict[str, Any]:
+    geom = prepare(to_output_crs(geometry), tolerance)
+    return {
+        "type": "Feature",
+        "id": fid,
+        "properties": properties,
+        "geometry": shapely.geometry.mapping(geom),
+    }
+
+
+def collection(features: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def _records(snapshot: ZoningSnapshot, layer: str) -> Sequence[Any]:
+    if layer == "divisions":
+        return [
+            d for d in snapshot.divisions.records if d.level in (DivisionLevel.DISTRICT, DivisionLevel.COUNTY)
+        ]
+    return getattr(snapshot, layer).records
+
+
+def describe(layer: str, record: Any) -> tuple[str, dict[str, Any]]:
+    """Feature id and popup/tooltip properties of one record of a layer."""
+    if layer == "units":
+        c = record.control_class
+        return record.code, {
+            "code": record.code,
+            "name_zh": record.name_zh,
+            "name_en": record.name_en,
+            "class": c.value,
+            "class_zh": c.label_zh,
+            "class_en": c.label_en,
+        }
+    if layer == "water_zones":
+        return f"{record.source_code}-{record.grade.value}", {
+            "source_code": record.source_code,
+            "source_name_zh": record.source_name_zh,
+            "grade": record.grade.value,
+            "grade_zh": record.grade.label_zh,
+        }
+    if layer == "redlines":
+        return record.code, {"code": record.code, "name_zh": record.name_zh, "kind_zh": record.kind.label_zh}
+    if layer == "reserve_zones":
+        return f"{record.reserve_code}-{record.zone.value}", {
+            "reserve_code": record.reserve_code,
+            "reserve_name_zh": record.reserve_name_zh,
+            "zone": record.zone.value,
+            "zone_zh": record.zone.label_zh,
+        }
+    if layer == "divisions":
+        return record.code, {"code": record.code, "name_zh": record.name_zh, "name_en": record.name_en}
+    raise KeyError(layer)
+
+
+def layer_collection(
+    snapshot: ZoningSnapshot,
+    layer: str,
+    *,
+    tolerance: float = OVERVIEW_TOLERANCE_DEG,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> dict[str, Any]:
+    """One layer of a snapshot as a GeoJSON FeatureCollection in EPSG:4326, simplified.
+
+    ``bbox`` (lon/lat) keeps the features that intersect it, whole (not clipped), so a popup
+    describes the full feature.
+    """
+    records = _records(snapshot, layer)
+    if bbox is not None:
+        box = shapely.box(*bbox)
+        records = [r for r in records if r.geometry.intersects(box)]
+    out = []
+    for r in records:
+        fid, props = describe(layer, r)
+        out.append(feature(fid, r.geometry, props, tolerance))
+    return collection(out)
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    parts = [float(p) for p in text.split(",")]
+    if (
+        len(parts) != 4
+        or not all(math.isfinite(p) for p in parts)
+        or parts[0] > parts[2]
+        or parts[1] > parts[3]
+    ):
+        raise ValueError("bbox is minlon,minlat,maxlon,maxlat")
+    return parts[0], parts[1], parts[2], parts[3]

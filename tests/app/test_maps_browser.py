@@ -1,0 +1,432 @@
+"""The map pages in a real browser: headless Chromium (Debian ``chromium``) driven by Playwright.
+
+The service runs in its own process against a database holding the bundled Nanchang dataset. The
+browser resolves no host but 127.0.0.1 and every other request is aborted and recorded, so a page
+that reached for a CDN or a tile server fails here as it would on an intranet. Expected answers
+(which unit holds a point, how many units the view shows) are computed independently with Shapely
+from the bundled ``units.geojson``.
+
+Needs ``chromium`` and ``fonts-noto-cjk`` (``scripts/ensure_system_packages.sh test`` installs them;
+``make test`` runs it) and the ``playwright`` Python package (the ``dev`` extra; its own browser
+download is not used).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from geodata import localdb
+from geodata.database import make_engine, migrate
+from geodata.loader import BUNDLED_DATA, load_bundled
+from tests.conftest import ROOT
+
+import playwright.sync_api as playwright_api
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # No name resolves except the service's own address: outside network refused in the browser.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+INTERACTIVE_WITHIN_S = 2.0
+
+
+def _version_in_force_today() -> str:
+    today = date.today()
+    best = None
+    for folder in sorted(p for p in BUNDLED_DATA.iterdir() if (p / "version.json").is_file()):
+        meta = json.loads((folder / "version.json").read_text(encoding="utf-8"))
+        start = date.fromisoformat(meta["effective_from"])
+        if start <= today and (best is None or start > best[0]):
+            best = (start, folder)
+    assert best is not None
+    return best[1].name
+
+
+def _bundled_units() -> list[tuple[str, str, Any]]:
+    """(code, class, geometry) of the units of the bundled version in force today, by code."""
+    raw = json.loads((BUNDLED_DATA / _version_in_force_today() / "units.geojson").read_text(encoding="utf-8"))
+    units = [
+        (f["properties"]["code"], f["properties"]["class"], shape(f["geometry"])) for f in raw["features"]
+    ]
+    return sorted(units)
+
+
+def _port() -> int:
+    """A free port among 8010–8019 (the range this project's sessions use), else any free port."""
+    for port in [*range(8010, 8020), 0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise RuntimeError("no free port")
+
+
+@pytest.fixture(scope="module")
+def bundled_url(cluster: localdb.LocalCluster) -> Iterator[str]:
+    """A database of its own with the bundled dataset (the session database holds the small fixtures)."""
+    name = f"zoning_maps_{os.getpid()}_{secrets.token_hex(3)}"
+    localdb.create_database(cluster, name)
+    url = cluster.url(name)
+    try:
+        migrate(url)
+        engine = make_engine(url)
+        try:
+            assert load_bundled(engine, log=lambda _m: None) == ["2021-plan", "2024-update"]
+        finally:
+            engine.dispose()
+        yield url
+    finally:
+        localdb.drop_database(cluster, name)
+
+
+@pytest.fixture(scope="module")
+def base_url(bundled_url: str) -> Iterator[str]:
+    """The service in its own process, as an operator runs it."""
+    port = _port()
+    env = {**os.environ, "ZONING_DATABASE_URL": bundled_url, "ZONING_PORT": str(port)}
+    env.pop("ZONING_TILE_URL", None)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 -- the server's output, read only if it fails to start
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail("service did not become ready:\n" + log.read().decode(errors="replace"))
+            time.sleep(0.2)
+        httpx.get(base + "/map", timeout=30)  # render and cache the page once: the test times the browser
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str) -> Iterator[Any]:
+    with (
+        tempfile.TemporaryDirectory(prefix="zoning-chromium-") as profile,
+        playwright_api.sync_playwright() as p,
+    ):
+        context = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 900},
+            locale="zh-CN",
+        )
+        yield context
+        context.close()
+
+
+class Page:
+    """A browser tab that records console errors, page errors and every request leaving 127.0.0.1."""
+
+    def __init__(self, context: Any) -> None:
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.route("**/*", self._route)
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        host = urlsplit(url).hostname
+        if url.startswith("data:") or host == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture()
+def tab(browser: Any) -> Iterator[Page]:
+    page = Page(browser)
+    yield page
+    page.close()
+
+
+def _open_map(tab: Page, base_url: str) -> float:
+    """Open /map; the seconds from navigation start until the page script finished (interactive)."""
+    tab.page.goto(base_url + "/map", wait_until="load")
+    tab.page.wait_for_function("() => window.zoningReadyAt !== undefined", timeout=10_000)
+    return float(tab.page.evaluate("() => window.zoningReadyAt")) / 1000
+
+
+DRAWN_UNITS_JS = """() => {
+  const layer = window[ZONING.layers.units];
+  let drawn = 0;
+  layer.eachLayer(l => {
+    if (l._path && l._path.isConnected && (l._path.getAttribute('d') || '').length > 1) drawn++;
+  });
+  const b = window.zoningMap.getBounds();
+  return {drawn: drawn, total: layer.getLayers().length,
+          bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]};
+}"""
+
+
+def test_map_loads_offline_without_errors_and_is_interactive_within_2_s(tab: Page, base_url: str) -> None:
+    seconds = _open_map(tab, base_url)
+    tab.page.wait_for_timeout(300)
+    assert tab.errors == []
+    assert tab.outside == []
+    assert seconds < INTERACTIVE_WITHIN_S, f"interactive after {seconds:.2f} s"
+    legend = tab.page.inner_text("#zoning-legend")
+    for zh, en in (
+        ("优先保护单元", "Priority protection"),
+        ("重点管控单元", "Key control"),
+        ("一般管控单元", "General control"),
+    ):
+        assert zh in legend and en in legend
+    layers = (
+        tab.page.inner_text(".leaflet-control-layers-list", timeout=2000)
+        if tab.page.query_selector(".leaflet-control-layers-list")
+        else ""
+    )
+    for kind in ("地表水", "环境空气", "地下水", "农村面源", "声环境"):
+        assert f"监测点·{kind}" in layers
+
+
+def test_unit_shapes_drawn_equal_units_in_view(tab: Page, base_url: str) -> None:
+    _open_map(tab, base_url)
+    got = tab.page.evaluate(DRAWN_UNITS_JS)
+    view = shapely.box(*got["bounds"])
+    expected = sum(1 for _code, _cls, g in _bundled_units() if g.intersects(view))
+    assert expected == 105  # the whole city is in the opening view
+    assert got["drawn"] == expected
+    assert got["total"] == expected
+
+
+def test_clicking_a_point_shows_the_unit_holding_it(tab: Page, base_url: str) -> None:
+    units = _bundled_units()
+    # A key control unit in the urban core; click inside it at zoom 14, in the middle of the map.
+    _code, _cls, geom = next(u for u in units if u[0].startswith("ZH360103"))
+    target = geom.representative_point()
+    _open_map(tab, base_url)
+    tab.page.evaluate(f"() => window.zoningMap.setView([{target.y}, {target.x}], 14, {{animate: false}})")
+    tab.page.wait_for_timeout(300)
+    box = tab.page.query_selector(".folium-map").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    lon, lat = tab.page.evaluate(
+        "() => { const ll = window.zoningMap.containerPointToLatLng("
+        f"[{box['width'] / 2}, {box['height'] / 2}]);"
+        " return [ll.lng, ll.lat]; }"
+    )
+    clicked = shapely.Point(lon, lat)
+    expected = [c for c, _k, g in units if g.covers(clicked)]
+    assert expected, "the clicked point lies in no unit"
+    tab.page.mouse.click(x, y)
+    popup = tab.page.wait_for_selector(".locate-popup[data-unit-code]", timeout=5000)
+    assert popup.get_attribute("data-unit-code") == expected[0]
+    assert expected[0] in popup.inner_text()
+    assert tab.errors == [] and tab.outside == []
+
+
+def test_chinese_labels_render_with_a_cjk_font(tab: Page, base_url: str) -> None:
+    _open_map(tab, base_url)
+    cdp = tab.page.context.new_cdp_session(tab.page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send(
+        "DOM.querySelector",
+        {"nodeId": root, "selector": "#zoning-legend .row[data-legend=priority] > span:nth-child(2)"},
+    )["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    families = {f["familyName"] for f in fonts}
+    assert any("CJK" in f or "Noto Sans SC" in f for f in families), families
+    cdp.detach()
+
+
+def test_locate_preview_shows_the_answer_offline(tab: Page, base_url: str) -> None:
+    lon, lat = 115.892, 28.676
+    expected = next(c for c, _k, g in _bundled_units() if g.covers(shapely.Point(lon, lat)))
+    tab.page.goto(f"{base_url}/v1/locate?lon={lon}&lat={lat}&f=html", wait_until="load")
+    panel = tab.page.inner_text("#answer-panel")
+    assert expected in panel
+    assert "最近监测点" in panel
+    assert tab.page.evaluate("() => document.querySelectorAll('path.leaflet-interactive').length") > 1
+    tab.page.wait_for_timeout(200)
+    assert tab.errors == []
+    assert tab.outside == []
+
+
+URL = re.compile(r"https?://[^\s\"'<>)]+")
+
+
+@pytest.mark.parametrize("path", ["/map", "/v1/locate?lon=115.892&lat=28.676&f=html"])
+def test_rendered_html_names_no_outside_url(base_url: str, path: str) -> None:
+    html = httpx.get(base_url + path, timeout=30).text
+    assert URL.findall(html) == []
+    assert "/static/vendor/leaflet/dist/leaflet.js" in html
+
+
+def test_map_page_stays_light(base_url: str) -> None:
+    html = httpx.get(base_url + "/map", timeout=30).content
+    assets = re.findall(rb'(?:src|href)="(/static/vendor/[^"]+)"', html)
+    weight = len(html) + sum(len(httpx.get(base_url + a.decode()).content) for a in assets)
+    assert weight < 2_000_000, f"/map weighs {weight} bytes"
+
+
+def test_drawing_a_footprint_returns_its_verdict(tab: Page, base_url: str) -> None:
+    _open_map(tab, base_url)
+    _code, _cls, geom = next(u for u in _bundled_units() if u[0].startswith("ZH360103"))
+    c = geom.representative_point()
+    tab.page.evaluate(f"() => window.zoningMap.setView([{c.y}, {c.x}], 15, {{animate: false}})")
+    tab.page.wait_for_timeout(300)
+    tab.page.click(".leaflet-draw-draw-rectangle")
+    box = tab.page.query_selector(".folium-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    tab.page.mouse.move(cx - 20, cy - 20)
+    tab.page.mouse.down()
+    tab.page.mouse.move(cx + 20, cy + 20, steps=5)
+    tab.page.mouse.up()
+    tab.page.fill("#zoning-industry", "2614")
+    tab.page.fill("#zoning-buffer", "200")
+    tab.page.click("#zoning-screen")
+    verdict = tab.page.wait_for_selector("#zoning-verdict", timeout=10_000)
+    assert verdict.inner_text().upper() in ("PROHIBITED", "CONDITIONAL", "PERMITTED")
+    link = tab.page.query_selector("#zoning-screening-msg a")
+    assert link is not None and re.fullmatch(
+        r"/v1/screenings/[^/?]+\?f=html", link.get_attribute("href") or ""
+    )
+    assert tab.outside == []
+
+
+def test_the_vendor_manifest_matches_the_files() -> None:
+    manifest = json.loads((ROOT / "app" / "static" / "vendor" / "MANIFEST.json").read_text())
+    import hashlib
+
+    for pkg in manifest["packages"]:
+        folder = ROOT / "app" / "static" / "vendor" / pkg["folder"]
+        assert any(Path(k).name.upper().startswith(("LICEN", "MIT-LICEN")) for k in pkg["files"]), pkg["name"]
+        for rel, digest in pkg["files"].items():
+            assert hashlib.sha256((folder / rel).read_bytes()).hexdigest() == digest, rel
+
+
+def test_zooming_in_loads_detail_geometry_for_the_view(tab: Page, base_url: str) -> None:
+    _open_map(tab, base_url)
+    units = _bundled_units()
+    target = next(g for c, _k, g in units if c.startswith("ZH360103")).representative_point()
+    responses: list[Any] = []
+    tab.page.on("response", lambda r: responses.append(r) if "/map/layers/units.geojson" in r.url else None)
+    tab.page.evaluate(f"() => window.zoningMap.setView([{target.y}, {target.x}], 13, {{animate: false}})")
+    deadline = time.monotonic() + 5
+    while not responses and time.monotonic() < deadline:
+        tab.page.wait_for_timeout(50)
+    assert responses, "no detail geometry was requested at zoom 13"
+    response = responses[-1]
+    assert response.status == 200
+    query = dict(p.split("=", 1) for p in urlsplit(response.url).query.split("&"))
+    fetched_box = shapely.box(*map(float, query["bbox"].split(",")))
+    tab.page.wait_for_function(
+        f"() => window[ZONING.layers.units].getLayers().length === {len(response.json()['features'])}"
+    )
+    expected = sum(1 for _c, _k, g in units if g.intersects(fetched_box))
+    got = tab.page.evaluate(DRAWN_UNITS_JS)
+    assert got["total"] == expected < 105
+    view = shapely.box(*got["bounds"])
+    assert got["drawn"] >= sum(1 for _c, _k, g in units if g.intersects(view))
+    assert tab.errors == [] and tab.outside == []
+
+
+def test_search_by_code_and_by_name_finds_the_unit(tab: Page, base_url: str) -> None:
+    code, _k, _g = _bundled_units()[40]
+    _open_map(tab, base_url)
+    tab.page.fill("#zoning-search", code.lower())
+    tab.page.press("#zoning-search", "Enter")
+    popup = tab.page.wait_for_selector(f".locate-popup[data-unit-code='{code}']", timeout=3000)
+    assert code in popup.inner_text()
+    tab.page.fill("#zoning-search", "不存在的单元")
+    tab.page.press("#zoning-search", "Enter")
+    assert "未找到" in tab.page.inner_text("#zoning-search-msg")
+    assert tab.errors == []
+
+
+def test_as_of_answers_from_the_earlier_version(base_url: str) -> None:
+    page = httpx.get(base_url + "/map", params={"as_of": "2022-01-01"}, timeout=30).text
+    assert '"version": "2021-plan"' in page
+    assert '"asOf": "2022-01-01"' in page
+    bad = httpx.get(base_url + "/map/layers/units.geojson", params={"bbox": "1,2,3"}, timeout=10)
+    assert bad.status_code == 422 and bad.json()["field"] == "bbox"
+
+
+KML = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>site</name><Polygon><outerBoundaryIs>
+<LinearRing><coordinates>115.892,28.672 115.902,28.672 115.902,28.681 115.892,28.681 115.892,28.672</coordinates>
+</LinearRing></outerBoundaryIs></Polygon></Placemark></kml>"""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "mime"),
+    [
+        ("site.kml", KML, "application/vnd.google-earth.kml+xml"),
+        (
+            "site.geojson",
+            json.dumps(
+                {
+                    "type": "Feature",
+                    "properties": {},
+                    "geometry": {"type": "Point", "coordinates": [115.9, 28.68]},
+                }
+            ),
+            "application/geo+json",
+        ),
+    ],
+)
+def test_uploading_a_footprint_returns_its_verdict(
+    tab: Page, base_url: str, name: str, content: str, mime: str
+) -> None:
+    _open_map(tab, base_url)
+    tab.page.click("#zoning-screening summary")
+    tab.page.set_input_files(
+        "#zoning-upload", files=[{"name": name, "mimeType": mime, "buffer": content.encode()}]
+    )
+    tab.page.wait_for_function("() => document.getElementById('zoning-screening-msg').textContent.length > 0")
+    tab.page.fill("#zoning-industry", "2614")
+    tab.page.click("#zoning-screen")
+    verdict = tab.page.wait_for_selector("#zoning-verdict", timeout=10_000)
+    assert verdict.inner_text().upper() in ("PROHIBITED", "CONDITIONAL", "PERMITTED")
+    assert tab.errors == [] and tab.outside == []
