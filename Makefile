@@ -40,6 +40,7 @@ validate: install
 bench: install
 	$(BIN)/python bench/locate.py
 	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/ogc.py
 
 db-up: install
 	$(BIN)/zoning db up

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.ogc.errors import InvalidQuery
 from app.pdf import PdfFontMissing
 from app.security import Forbidden, RateLimited, Unauthorized
 from zoning import errors as ze
@@ -28,6 +29,7 @@ STATUS_BY_ERROR: list[tuple[type[ze.ZoningError], int]] = [
     # Most specific first.
     (ze.OutsideCity, 422),
     (ze.InvalidCoordinate, 422),
+    (InvalidQuery, 400),  # OGC API query parameters: 400, as OGC API – Features asks
     (ze.InvalidInput, 422),
     (ze.NotFound, 404),
     (ze.NoVersionInForce, 503),

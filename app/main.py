@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from app import errors, security
-from app.routes import batch, datasets, health, industries, locate, maps, monitoring, screenings, units
+from app.routes import batch, datasets, health, industries, locate, maps, monitoring, ogc, screenings, units
 from app.settings import Settings
 from geodata.database import make_engine
 from geodata.snapshots import SnapshotCache
@@ -125,4 +125,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(units.router, prefix="/v1", dependencies=reads)
     app.include_router(monitoring.router, prefix="/v1", dependencies=reads)
     app.include_router(industries.router, prefix="/v1", dependencies=reads)
+    app.include_router(ogc.router)  # GETs follow the read policy inside; CORS preflight is open
     return app

@@ -1,0 +1,138 @@
+"""Item pages and single features of a collection, read from PostGIS for one dataset version.
+
+One statement per page: the filter (version, bbox in EPSG:4490 on the indexed column, property
+filters, CQL2) and the page's rows, with the total matched from a window count. Geometry leaves
+PostGIS as GeoJSON text in the asked CRS and axis order, and is embedded as-is in the response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Integer, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.ogc.collections import Collection
+from app.ogc.crs import DEFAULT, SupportedCrs
+from geodata.models import STORAGE_SRID
+
+MAX_LIMIT = 10_000
+DEFAULT_LIMIT = 10
+
+
+@dataclass
+class ItemQuery:
+    """What an items request asks for, already validated and in storage terms."""
+
+    version_id: int
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None  # EPSG:4490 lon/lat
+    crs: SupportedCrs | None = None
+    conditions: list[ColumnElement[bool]] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """One page of features: GeoJSON Feature dicts with geometry kept as raw JSON, and the total."""
+
+    features: list[dict[str, Any]]
+    number_matched: int
+
+
+def output_geometry(collection: Collection, crs: SupportedCrs) -> Any:
+    """GeoJSON text of the geometry in ``crs``, in its authority axis order."""
+    geom: Any = collection.geometry
+    if crs.srid != STORAGE_SRID:
+        geom = func.ST_Transform(geom, crs.srid)
+    if crs.yx:
+        geom = func.ST_FlipCoordinates(geom)
+    return func.ST_AsGeoJSON(geom, crs.decimals, 0).label("geometry")
+
+
+def _where(collection: Collection, q: ItemQuery) -> list[ColumnElement[bool]]:
+    t = collection.table
+    where: list[ColumnElement[bool]] = [t.c.version_id == q.version_id]
+    if q.bbox is not None:
+        envelope = func.ST_MakeEnvelope(*q.bbox, STORAGE_SRID)
+        # && uses the GiST index; ST_Intersects then drops the ones whose envelope alone touches.
+        where.append(collection.geometry.op("&&")(envelope))
+        where.append(func.ST_Intersects(collection.geometry, envelope))
+    where.extend(q.conditions)
+    return where
+
+
+def _feature(collection: Collection, row: Any) -> dict[str, Any]:
+    props = {}
+    for p in collection.properties:
+        value = row._mapping[p.name]
+        props[p.name] = list(value) if isinstance(value, list | tuple) else value
+    return {
+        "type": "Feature",
+        "id": row.feature_id,
+        "geometry": orjson.Fragment(row.geometry) if row.geometry is not None else None,
+        "properties": props,
+    }
+
+
+def _columns(collection: Collection, crs: SupportedCrs) -> list[Any]:
+    t = collection.table
+    return [
+        collection.feature_id(),
+        *[t.c[p.column_key].label(p.name) for p in collection.properties],
+        output_geometry(collection, crs),
+    ]
+
+
+def read_page(conn: Connection, collection: Collection, q: ItemQuery) -> Page:
+    """One page of features ordered by id, and how many features the filter matches in all."""
+    where = _where(collection, q)
+    fid = collection.feature_id()
+    stmt = (
+        select(*_columns(collection, q.crs or DEFAULT), func.count().over().label("matched"))
+        .where(*where)
+        .order_by(fid)
+        .limit(q.limit)
+        .offset(q.offset)
+    )
+    rows = conn.execute(stmt).all()
+    if rows:
+        matched = int(rows[0].matched)
+    elif q.offset == 0:
+        matched = 0
+    else:  # past the end: count separately
+        matched = int(conn.execute(select(func.count()).select_from(collection.table).where(*where)).scalar_one())
+    return Page([_feature(collection, r) for r in rows], matched)
+
+
+def read_feature(conn: Connection, collection: Collection, version_id: int, feature_id: str,
+                 crs: SupportedCrs) -> dict[str, Any] | None:
+    """One feature by its id, or None when this version has no such feature."""
+    fid = collection.feature_id()
+    stmt = select(*_columns(collection, crs)).where(
+        collection.table.c.version_id == version_id, fid == literal(feature_id)
+    )
+    row = conn.execute(stmt).first()
+    return _feature(collection, row) if row is not None else None
+
+
+def extent(conn: Connection, collection: Collection, version_id: int) -> tuple[float, float, float, float] | None:
+    """The EPSG:4490 lon/lat extent of a collection in one version (None when it is empty)."""
+    t = collection.table
+    box = func.ST_Extent(collection.geometry)
+    row = conn.execute(
+        select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box)).where(
+            t.c.version_id == version_id
+        )
+    ).one()
+    if row[0] is None:
+        return None
+    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+
+
+def count(conn: Connection, collection: Collection, version_id: int) -> int:
+    """How many features a collection holds in one version."""
+    t = collection.table
+    return int(conn.execute(select(func.count().cast(Integer)).where(t.c.version_id == version_id)).scalar_one())
