@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine
 
 from geodata import repository
@@ -15,11 +16,11 @@ from geodata.snapshots import SnapshotCache
 from zoning.snapshot import VersionInfo, ZoningSnapshot
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_snapshots(request: Request) -> SnapshotCache:
+async def get_snapshots(request: Request) -> SnapshotCache:
     return request.app.state.snapshots
 
 
@@ -38,13 +39,13 @@ AsOf = Annotated[
 ]
 
 
-def get_snapshot(
-    snapshots: Annotated[SnapshotCache, Depends(get_snapshots)], as_of: AsOf = None
-) -> ZoningSnapshot:
-    """The snapshot of the version in force today, or on ``as_of``."""
+async def get_snapshot(request: Request, as_of: AsOf = None) -> ZoningSnapshot:
+    """The snapshot of the version in force today (in memory), or on ``as_of`` (may read the store,
+    so in a worker thread). Async so that the hot path costs no thread hop."""
+    snapshots: SnapshotCache = request.app.state.snapshots
     if as_of is None:
         return snapshots.current()
-    return snapshots.for_date(as_of)
+    return await run_in_threadpool(snapshots.for_date, as_of)
 
 
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
