@@ -134,6 +134,67 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from geodata.importer import import_bundle
+
+    url = _ensure_database(settings)
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        result = import_bundle(
+            engine, [Path(p) for p in args.paths], label=args.label, crs=args.crs,
+            mapping=Path(args.mapping) if args.mapping else None, repair=args.repair, actor=_actor(),
+        )
+    except ZoningError as exc:
+        if "report" in exc.extra:
+            print(json.dumps(exc.extra["report"], ensure_ascii=False, indent=2))
+        raise
+    finally:
+        engine.dispose()
+    report = result.report
+    for issue in report.repairs + report.warnings:
+        _say(f"{issue.code}: {issue.to_dict()}")
+    _say(f"imported draft {result.label} (version {result.version_id}, checksum {result.checksum[:12]}…): "
+         + ", ".join(f"{k} {n}" for k, n in report.counts.items())
+         + f"; {len(report.warnings)} warning(s), {len(report.repairs)} repair(s). "
+         f"Publish it with: zoning publish {result.label} --effective YYYY-MM-DD")
+    return 0
+
+
+def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
+    from geodata.importer import publish
+
+    url = _ensure_database(settings)
+    engine = make_engine(url)
+    try:
+        result = publish(engine, args.label, args.effective, actor=_actor())
+    finally:
+        engine.dispose()
+    before = result["superseded"]
+    _say(f"published {args.label} from {result['effective_from']}"
+         + (f"; {before['in_force']} superseded from that day" if before else ""))
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from geodata.export import export_version
+
+    url = _ensure_database(settings)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            data = export_version(conn, args.label, args.format, crs=args.crs)
+    finally:
+        engine.dispose()
+    Path(args.out).write_bytes(data)
+    _say(f"wrote {args.label} as {args.format} to {args.out} ({len(data)} bytes)")
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -175,6 +236,23 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--scopes", default="read", help="comma-separated: read, screen, admin (create)")
     k.add_argument("--prefix", help="the key's prefix (revoke)")
     k.set_defaults(func=cmd_keys)
+    imp = sub.add_parser("import", help="import official zoning files as a draft version (validated, audited)")
+    imp.add_argument("paths", nargs="+", metavar="PATH", help="bundle folder(s) or .zip file(s)")
+    imp.add_argument("--label", help="label of the new version (default import-YYYYMMDD-HHMMSS)")
+    imp.add_argument("--crs", help="CRS of layers that declare none, e.g. EPSG:4527")
+    imp.add_argument("--repair", action="store_true", help="repair invalid geometries (make_valid), reporting each")
+    imp.add_argument("--mapping", help="JSON mapping file for other layer/field names")
+    imp.set_defaults(func=cmd_import)
+    pub = sub.add_parser("publish", help="put a draft version in force from a date (audited)")
+    pub.add_argument("label")
+    pub.add_argument("--effective", required=True, help="effective date YYYY-MM-DD")
+    pub.set_defaults(func=cmd_publish)
+    exp = sub.add_parser("export", help="export a version as a zipped bundle (shp, gpkg, geojson)")
+    exp.add_argument("label")
+    exp.add_argument("--format", choices=["shp", "gpkg", "geojson"], default="gpkg")
+    exp.add_argument("--crs", help="output CRS (default EPSG:4490), e.g. EPSG:4527")
+    exp.add_argument("--out", required=True, help="the .zip file to write")
+    exp.set_defaults(func=cmd_export)
     for name, func in (("serve", cmd_serve), ("run", cmd_run)):
         p = sub.add_parser(name, help="serve the API" if name == "serve" else "database + data + serve")
         p.add_argument("--host")

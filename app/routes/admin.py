@@ -1,0 +1,212 @@
+"""Dataset administration: import (upload), publish, diff and export of dataset versions.
+
+Writes always need an ``admin`` key (refusals are audited by :mod:`app.security`); diff and export
+follow the read policy for published versions and need an ``admin`` key for drafts, which are not
+public until published.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Engine
+
+from app.deps import ConnectionDep, get_engine
+from app.security import AdminDep, Principal, PrincipalDep, admin_access, read_access
+from geodata import export, importer, repository
+from zoning.errors import InvalidInput
+
+router = APIRouter(tags=["dataset administration"])
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"content": {"application/problem+json": {}}} for code in (401, 403, 404, 409, 422, 503)
+}
+
+UPLOAD_CHUNK = 1 << 20
+
+
+def _actor(principal: Principal) -> str:
+    return f"key:{principal.key_prefix} ({principal.name})"
+
+
+class DatasetImported(BaseModel):
+    """A draft made by an upload, with the validation report it passed (warnings, repairs, figures)."""
+
+    label: str
+    version_id: int
+    status: Literal["draft"] = "draft"
+    checksum: str
+    report: dict[str, Any]
+
+
+class PublishRequest(BaseModel):
+    effective_from: date = Field(
+        description="The date the version comes into force (YYYY-MM-DD).", examples=["2025-01-01"]
+    )
+
+
+class DatasetPublished(BaseModel):
+    label: str
+    status: Literal["published"]
+    effective_from: date
+    superseded: dict[str, Any] | None = Field(
+        description="The version that was in force until then and its effective date, if any."
+    )
+
+
+def _save_upload(upload: UploadFile, folder: Path, limits: importer.UploadLimits) -> Path:
+    """Copy an upload to disk, refusing it once it is larger than the bundle limit."""
+    name = Path(upload.filename or "bundle.zip").name
+    if not name.lower().endswith(".zip"):
+        raise InvalidInput(f"upload {name!r}: send the bundle as a .zip", field="file")
+    path = folder / "bundle.zip"
+    written = 0
+    with open(path, "wb") as out:
+        while chunk := upload.file.read(UPLOAD_CHUNK):
+            written += len(chunk)
+            if written > limits.max_total_bytes:
+                raise InvalidInput(f"upload larger than {limits.max_total_bytes} bytes", field="file")
+            out.write(chunk)
+    return path
+
+
+@router.post(
+    "/datasets",
+    status_code=201,
+    response_model=DatasetImported,
+    summary="Import a zipped bundle as a draft version (admin)",
+    responses=PROBLEMS,
+)
+def create_dataset(
+    principal: AdminDep,
+    engine: Annotated[Engine, Depends(get_engine)],
+    file: Annotated[
+        UploadFile, File(description="The bundle: a .zip of shapefile sets, a GeoPackage or GeoJSON files.")
+    ],
+    label: Annotated[
+        str | None, Form(description="Label of the new version; default import-YYYYMMDD-HHMMSS.")
+    ] = None,
+    crs: Annotated[str | None, Form(description="CRS of layers that declare none, e.g. EPSG:4527.")] = None,
+    repair: Annotated[
+        bool, Form(description="Repair invalid geometries (make_valid), reporting each.")
+    ] = False,
+    mapping: Annotated[
+        UploadFile | None, File(description="Optional JSON mapping of layer/field names.")
+    ] = None,
+) -> DatasetImported:
+    """Validate the bundle and write it, whole, as a **draft**: nothing changes for readers until
+    it is published. A refused bundle answers 422 `invalid_input` with the validation `report`
+    (each error naming layer, feature, code and location); it writes nothing but an audit event.
+    Archives are checked for size, entry count, compression ratio and path traversal; no URL is
+    ever fetched."""
+    limits = importer.UploadLimits()
+    folder = Path(tempfile.mkdtemp(prefix="zoning-upload-"))
+    try:
+        bundle = _save_upload(file, folder, limits)
+        mapping_path = None
+        if mapping is not None:
+            mapping_path = folder / "mapping.json"
+            mapping_path.write_bytes(mapping.file.read(1 << 20))
+        result = importer.import_bundle(
+            engine,
+            [bundle],
+            label=label,
+            crs=crs,
+            mapping=mapping_path,
+            repair=repair,
+            actor=_actor(principal),
+            limits=limits,
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return DatasetImported(
+        label=result.label,
+        version_id=result.version_id,
+        checksum=result.checksum,
+        report=result.report.to_dict(),
+    )
+
+
+@router.post(
+    "/datasets/{label}/publish",
+    response_model=DatasetPublished,
+    summary="Put a draft version in force from a date (admin)",
+    responses=PROBLEMS,
+)
+def publish_dataset(
+    label: str, body: PublishRequest, principal: AdminDep, engine: Annotated[Engine, Depends(get_engine)]
+) -> DatasetPublished:
+    """Publish a draft from `effective_from`; the version in force is superseded that day.
+
+    A date on or before the effective date of the version in force is refused (422, field
+    `effective_from`): back-dating would change which version answered past requests. Running
+    services swap to the new version at their next snapshot check once the date has come
+    (`ZONING_SNAPSHOT_CHECK_INTERVAL_S`), atomically: a request sees the old version or the new."""
+    result = importer.publish(engine, label, body.effective_from, actor=_actor(principal))
+    return DatasetPublished(**result)
+
+
+def _visible(request: Request, principal: Principal, conn: Connection, *labels: str) -> None:
+    """Drafts are for administrators; published versions follow the read policy (checked by the
+    route's ``read_access`` dependency)."""
+    if any(repository.version_by_label(conn, lbl).status == "draft" for lbl in labels):
+        admin_access(request, principal)
+
+
+@router.get(
+    "/datasets/{a}/diff/{b}",
+    summary="What changed between two versions",
+    dependencies=[Depends(read_access)],
+    responses={**PROBLEMS, 200: {"content": {"application/json": {}, "application/geo+json": {}}}},
+)
+def diff_datasets(
+    a: str,
+    b: str,
+    request: Request,
+    principal: PrincipalDep,
+    conn: ConnectionDep,
+    f: Annotated[
+        Literal["json", "geojson"],
+        Query(description="json: the changes; geojson: the changed units for a map."),
+    ] = "json",
+) -> Response:
+    """Units added, removed, reclassified, reshaped (area change in m² and %, geodesic) and
+    renamed, and access-list clauses added, removed or changed, from version `a` to version `b`.
+    `f=geojson` gives the changed units' geometries (EPSG:4326/CGCS2000 lon/lat) for a map."""
+    _visible(request, principal, conn, a, b)
+    if f == "geojson":
+        return JSONResponse(export.diff_geojson(conn, a, b), media_type="application/geo+json")
+    return JSONResponse(export.diff_versions(conn, a, b))
+
+
+@router.get(
+    "/datasets/{label}/export",
+    summary="A version as a zipped bundle: GeoPackage, GeoJSON or shapefile",
+    dependencies=[Depends(read_access)],
+    responses={**PROBLEMS, 200: {"content": {"application/zip": {}}}},
+)
+def export_dataset(
+    label: str,
+    request: Request,
+    principal: PrincipalDep,
+    conn: ConnectionDep,
+    format: Literal["gpkg", "geojson", "shp"] = "gpkg",
+    crs: str | None = None,
+) -> Response:
+    """The version as an import bundle (`.zip`): every layer with the standard 三线一单 field names
+    (`HJZHGKDYBM`, `HJZHGKDYMC`, `ZHGKDYFL` …), `access_rules.json` and `version.json`. Shapefiles
+    carry GBK attribute tables declared by a `.cpg`; `crs` (e.g. `EPSG:4527`) reprojects."""
+    _visible(request, principal, conn, label)
+    data = export.export_version(conn, label, format, crs=crs)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{label}-{format}.zip"'},
+    )

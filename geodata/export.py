@@ -1,0 +1,404 @@
+"""Reading a stored version back as layers, exporting it as an import bundle, and diffing versions.
+
+An export is a ``.zip`` import bundle — what :mod:`geodata.importer` reads — so that exporting a
+version and importing the file gives the same units back:
+
+- ``shp``: one shapefile set per layer with the standard 三线一单 field names (``HJZHGKDYBM``,
+  ``HJZHGKDYMC``, ``ZHGKDYFL`` …), attribute tables in GBK declared by a ``.cpg``, geometry in
+  CGCS2000 (EPSG:4490) or the CRS asked (e.g. EPSG:4527, GK zone 39 with prefix), a ``.prj`` each;
+- ``gpkg``: one GeoPackage ``dataset.gpkg`` holding every layer (UTF-8);
+- ``geojson``: one GeoJSON file per layer (UTF-8, with a ``crs`` member when not lon/lat).
+
+Each bundle also holds ``access_rules.json`` (the clauses with their effects and industry codes,
+which a dBASE text field of 254 bytes cannot hold) and ``version.json``. The unit layer still
+carries the four access-list text fields (``KJBJYS`` …) with numbered clauses, cut to 254 bytes
+in a shapefile.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import shapely
+from geoalchemy2.functions import ST_AsBinary
+from sqlalchemy import Connection, func, select
+
+from geodata import models as m
+from geodata import repository
+from geodata.importer import ENUMS, FIELD_ALIASES, GEO_LAYERS
+from geodata.repository import DatasetLayers
+from zoning import vocabulary as v
+from zoning.errors import InvalidInput
+
+ExportFormat = Literal["shp", "gpkg", "geojson"]
+FORMATS: tuple[str, ...] = ("shp", "gpkg", "geojson")
+
+DBF_TEXT_BYTES = 254
+"""Longest text a dBASE (shapefile) field holds."""
+
+_TABLES: dict[str, tuple[Any, tuple[str, ...], str]] = {
+    "divisions": (m.admin_division, ("code", "name_zh", "name_en", "level", "parent_code"), "geom"),
+    "units": (
+        m.control_unit,
+        ("code", "name_zh", "name_en", "control_class", "division_code", "tags"),
+        "geom",
+    ),
+    "water_sources": (
+        m.water_source,
+        ("code", "name_zh", "name_en", "level", "kind", "status", "river_zh", "division_code"),
+        "intake",
+    ),
+    "water_zones": (m.water_protection_zone, ("source_code", "grade"), "geom"),
+    "redlines": (m.ecological_redline, ("code", "name_zh", "kind"), "geom"),
+    "reserve_zones": (
+        m.nature_reserve_zone,
+        ("reserve_code", "reserve_name_zh", "reserve_name_en", "reserve_level", "zone"),
+        "geom",
+    ),
+    "monitoring_points": (
+        m.monitoring_point,
+        ("code", "name_zh", "kind", "level", "subtype", "division_code", "attributes"),
+        "geom",
+    ),
+}
+
+
+def read_layers(conn: Connection, version_id: int) -> DatasetLayers:
+    """Every layer of a stored version as records in the FORMAT.md keys, geometries in EPSG:4490."""
+    layers = DatasetLayers()
+    for name, (table, columns, geom) in _TABLES.items():
+        rows = conn.execute(
+            select(*[table.c[c] for c in columns], ST_AsBinary(table.c[geom]).label("wkb"))
+            .where(table.c.version_id == version_id)
+            .order_by(table.c.id)
+        )
+        records = []
+        for r in rows:
+            rec = {c: getattr(r, c) for c in columns}
+            if "control_class" in rec:
+                rec["class"] = rec.pop("control_class")
+            if "tags" in rec:
+                rec["tags"] = list(rec["tags"] or [])
+            rec["geometry"] = shapely.from_wkb(r.wkb)
+            records.append(rec)
+        setattr(layers, name, records)
+    a = m.access_rule
+    layers.rules = [
+        {
+            **dict(r._mapping),
+            "industry_codes": list(r.industry_codes or []),
+            "conditions": dict(r.conditions or {}),
+        }
+        for r in conn.execute(
+            select(
+                a.c.unit_code,
+                a.c.dimension,
+                a.c.clause_no,
+                a.c.text_zh,
+                a.c.effect,
+                a.c.industry_codes,
+                a.c.conditions,
+            )
+            .where(a.c.version_id == version_id)
+            .order_by(a.c.unit_code.nulls_first(), a.c.dimension, a.c.clause_no)
+        )
+    ]
+    return layers
+
+
+def numbered_text(clauses: list[str]) -> str:
+    """Clauses as one text field: ``1. …`` one per line (what :func:`importer.split_clauses` reads)."""
+    return "\n".join(f"{n}. {c}" for n, c in enumerate(clauses, start=1))
+
+
+def _cut(text: str | None, codec: str, limit: int) -> str | None:
+    """Cut a text to ``limit`` bytes in ``codec`` at a character boundary."""
+    if text is None:
+        return None
+    data = text.encode(codec, errors="replace")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode(codec, errors="ignore")
+
+
+def _label(layer: str, key: str, value: Any) -> Any:
+    cls = ENUMS.get(layer, {}).get(key)
+    if cls is None or value is None:
+        return value
+    return getattr(cls(value), "label_zh", value)
+
+
+def layer_frames(layers: DatasetLayers, *, shapefile: bool = False) -> dict[str, gpd.GeoDataFrame]:
+    """One GeoDataFrame per layer (EPSG:4490) with the standard field names and Chinese enum values."""
+    by_unit: dict[str, dict[str, list[str]]] = {}
+    for r in sorted(layers.rules, key=lambda r: (str(r["unit_code"]), r["dimension"], r["clause_no"])):
+        if r["unit_code"] is not None:
+            by_unit.setdefault(r["unit_code"], {}).setdefault(r["dimension"], []).append(r["text_zh"])
+    frames = {}
+    for layer in GEO_LAYERS:
+        records = getattr(layers, layer)
+        names = {key: aliases[0] for key, aliases in FIELD_ALIASES[layer].items()}
+        rows = []
+        for rec in records:
+            row: dict[str, Any] = {}
+            for key, out in names.items():
+                if key in (d.value for d in v.RuleDimension):
+                    text = numbered_text(by_unit.get(rec["code"], {}).get(key, [])) or None
+                    row[out] = _cut(text, "gbk", DBF_TEXT_BYTES) if shapefile else text
+                elif key == "tags":
+                    row[out] = ",".join(rec.get("tags") or [])
+                elif key == "attributes":
+                    row[out] = json.dumps(rec.get("attributes") or {}, ensure_ascii=False, sort_keys=True)
+                else:
+                    row[out] = _label(layer, key, rec.get(key))
+            rows.append(row)
+        columns = list(names.values())
+        frames[layer] = gpd.GeoDataFrame(
+            rows or {c: [] for c in columns},
+            columns=columns,
+            geometry=[r["geometry"] for r in records],
+            crs="EPSG:4490",
+        )
+    return frames
+
+
+def _version_json(conn: Connection, version_id: int) -> dict[str, Any]:
+    t = m.dataset_version
+    row = conn.execute(
+        select(
+            t.c.label,
+            t.c.title_zh,
+            t.c.title_en,
+            t.c.document_no,
+            t.c.status,
+            t.c.effective_from,
+            t.c.effective_to,
+            t.c.checksum,
+            t.c.reconstruction,
+            t.c.source,
+        ).where(t.c.id == version_id)
+    ).one()
+    d = dict(row._mapping)
+    for k in ("effective_from", "effective_to"):
+        d[k] = d[k].isoformat() if d[k] else None
+    d["provenance"] = {"exported_from": d["label"], "checksum": d["checksum"], "source": d.pop("source")}
+    return d
+
+
+def export_version(conn: Connection, label: str, fmt: str, *, crs: str | None = None) -> bytes:
+    """A stored version as a zipped import bundle in ``shp``, ``gpkg`` or ``geojson``.
+
+    ``crs`` (e.g. ``EPSG:4527``) reprojects the geometry on output; the default is EPSG:4490.
+    """
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
+    version = repository.version_by_label(conn, label)
+    layers = read_layers(conn, version.id)
+    frames = layer_frames(layers, shapefile=fmt == "shp")
+    if crs:
+        from zoning.geometry_input import resolve_crs
+
+        target = resolve_crs(crs)
+        if target.epsg is None:
+            raise InvalidInput(f"crs {crs!r} has no EPSG definition to export to", field="crs")
+        frames = {k: f.to_crs(target.epsg) for k, f in frames.items()}
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        folder = Path(tmp)
+        if fmt == "gpkg":
+            path = folder / "dataset.gpkg"
+            for layer, frame in frames.items():
+                if len(frame):
+                    frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+            zf.write(path, path.name)
+        else:
+            for layer, frame in frames.items():
+                if not len(frame):
+                    continue
+                if fmt == "shp":
+                    frame.to_file(
+                        folder / f"{layer}.shp", driver="ESRI Shapefile", encoding="GBK", engine="pyogrio"
+                    )
+                    (folder / f"{layer}.cpg").write_text("GBK\n", encoding="ascii")
+                else:
+                    frame.to_file(
+                        folder / f"{layer}.geojson",
+                        driver="GeoJSON",
+                        engine="pyogrio",
+                        WRITE_NON_FINITE_VALUES="NO",
+                        RFC7946="NO",
+                    )
+            for path in sorted(folder.iterdir()):
+                zf.write(path, path.name)
+        zf.writestr("access_rules.json", json.dumps(layers.rules, ensure_ascii=False, indent=1, default=str))
+        zf.writestr("version.json", json.dumps(_version_json(conn, version.id), ensure_ascii=False, indent=1))
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------------------------------ diff
+
+RESHAPE_MIN_M2 = 100.0
+RESHAPE_MIN_SHARE = 1e-5
+"""A unit counts as reshaped when its old and new geometry differ by more than 100 m² and more
+than 0.001 % of its area: less is the noise of a reprojection or a format round trip."""
+
+
+def diff_versions(conn: Connection, label_a: str, label_b: str) -> dict[str, Any]:
+    """What changed from version ``a`` to version ``b``: units added, removed, reclassified,
+    reshaped (area change in m² and %, symmetric difference in m²; geodesic, PostGIS geography) and
+    renamed, and access-list clauses added, removed or changed (``unit_code`` null: city-wide)."""
+    a = repository.version_by_label(conn, label_a)
+    b = repository.version_by_label(conn, label_b)
+    u = m.control_unit
+    ua, ub = u.alias("ua"), u.alias("ub")
+    units_a = {
+        r.code: r
+        for r in conn.execute(
+            select(u.c.code, u.c.name_zh, u.c.control_class, u.c.area_m2).where(u.c.version_id == a.id)
+        )
+    }
+    units_b = {
+        r.code: r
+        for r in conn.execute(
+            select(u.c.code, u.c.name_zh, u.c.control_class, u.c.area_m2).where(u.c.version_id == b.id)
+        )
+    }
+    added = sorted(set(units_b) - set(units_a))
+    removed = sorted(set(units_a) - set(units_b))
+    reclassified, renamed = [], []
+    for code in sorted(set(units_a) & set(units_b)):
+        ra, rb = units_a[code], units_b[code]
+        if ra.control_class != rb.control_class:
+            reclassified.append({"code": code, "from": ra.control_class, "to": rb.control_class})
+        if ra.name_zh != rb.name_zh:
+            renamed.append({"code": code, "from": ra.name_zh, "to": rb.name_zh})
+    symdiff = func.ST_Area(func.geography(func.ST_SymDifference(ua.c.geom, ub.c.geom)))
+    reshaped = []
+    for r in conn.execute(
+        select(
+            ua.c.code, ua.c.area_m2.label("area_a"), ub.c.area_m2.label("area_b"), symdiff.label("symdiff")
+        )
+        .join(ub, ub.c.code == ua.c.code)
+        .where(
+            ua.c.version_id == a.id, ub.c.version_id == b.id, func.not_(func.ST_Equals(ua.c.geom, ub.c.geom))
+        )
+        .order_by(ua.c.code)
+    ):
+        if r.symdiff > RESHAPE_MIN_M2 and r.symdiff > RESHAPE_MIN_SHARE * max(r.area_a, r.area_b):
+            change = r.area_b - r.area_a
+            reshaped.append(
+                {
+                    "code": r.code,
+                    "area_from_m2": round(r.area_a, 1),
+                    "area_to_m2": round(r.area_b, 1),
+                    "area_change_m2": round(change, 1),
+                    "area_change_pct": round(100 * change / r.area_a, 4),
+                    "symmetric_difference_m2": round(r.symdiff, 1),
+                }
+            )
+    return {
+        "from": {"label": a.label, "checksum": a.checksum},
+        "to": {"label": b.label, "checksum": b.checksum},
+        "units": {
+            "added": [
+                {"code": c, "name_zh": units_b[c].name_zh, "class": units_b[c].control_class} for c in added
+            ],
+            "removed": [
+                {"code": c, "name_zh": units_a[c].name_zh, "class": units_a[c].control_class} for c in removed
+            ],
+            "reclassified": reclassified,
+            "reshaped": reshaped,
+            "renamed": renamed,
+        },
+        "clauses": _diff_clauses(conn, a.id, b.id),
+    }
+
+
+def _diff_clauses(conn: Connection, a_id: int, b_id: int) -> dict[str, list[dict[str, Any]]]:
+    t = m.access_rule
+
+    def read(vid: int) -> dict[tuple[Any, ...], dict[str, Any]]:
+        rows = conn.execute(
+            select(
+                t.c.unit_code, t.c.dimension, t.c.clause_no, t.c.text_zh, t.c.effect, t.c.industry_codes
+            ).where(t.c.version_id == vid)
+        )
+        return {
+            (r.unit_code, r.dimension, r.clause_no): {
+                "text_zh": r.text_zh,
+                "effect": r.effect,
+                "industry_codes": list(r.industry_codes or []),
+            }
+            for r in rows
+        }
+
+    ca, cb = read(a_id), read(b_id)
+
+    def key(k: tuple[Any, ...]) -> dict[str, Any]:
+        return {"unit_code": k[0], "dimension": k[1], "clause_no": k[2]}
+
+    def order(k: tuple[Any, ...]) -> tuple[str, str, int]:
+        return (k[0] or "", k[1], k[2])
+
+    return {
+        "added": [{**key(k), **cb[k]} for k in sorted(set(cb) - set(ca), key=order)],
+        "removed": [{**key(k), **ca[k]} for k in sorted(set(ca) - set(cb), key=order)],
+        "changed": [
+            {**key(k), "from": ca[k], "to": cb[k]}
+            for k in sorted(set(ca) & set(cb), key=order)
+            if ca[k] != cb[k]
+        ],
+    }
+
+
+def diff_geojson(conn: Connection, label_a: str, label_b: str) -> dict[str, Any]:
+    """The changed units of a diff as a GeoJSON FeatureCollection (EPSG:4490 lon/lat) for a map:
+    added, reclassified and reshaped units with their new geometry, removed ones with their old."""
+    diff = diff_versions(conn, label_a, label_b)
+    changes: dict[str, list[str]] = {}
+    for kind in ("added", "reclassified", "reshaped", "renamed"):
+        for item in diff["units"][kind]:
+            changes.setdefault(item["code"], []).append(kind)
+    removed = {item["code"] for item in diff["units"]["removed"]}
+    for item in diff["clauses"]["added"] + diff["clauses"]["removed"] + diff["clauses"]["changed"]:
+        if (
+            item["unit_code"]
+            and item["unit_code"] not in removed
+            and "clauses" not in changes.get(item["unit_code"], [])
+        ):
+            changes.setdefault(item["unit_code"], []).append("clauses")
+    features = []
+    for label, codes, kinds in (
+        (label_b, sorted(set(changes) - removed), changes),
+        (label_a, sorted(removed), {c: ["removed"] for c in removed}),
+    ):
+        if not codes:
+            continue
+        version = repository.version_by_label(conn, label)
+        u = m.control_unit
+        for r in conn.execute(
+            select(u.c.code, u.c.name_zh, u.c.control_class, func.ST_AsGeoJSON(u.c.geom, 7).label("g"))
+            .where(u.c.version_id == version.id, u.c.code.in_(codes))
+            .order_by(u.c.code)
+        ):
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": r.code,
+                    "geometry": json.loads(r.g),
+                    "properties": {
+                        "code": r.code,
+                        "name_zh": r.name_zh,
+                        "class": r.control_class,
+                        "changes": kinds[r.code],
+                        "version": label,
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features, "from": diff["from"], "to": diff["to"]}
