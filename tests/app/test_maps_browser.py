@@ -14,13 +14,8 @@ download is not used).
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -30,16 +25,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import playwright.sync_api as playwright_api
 import pytest
 import shapely
 from shapely.geometry import shape
 
-from geodata import localdb
-from geodata.database import make_engine, migrate
-from geodata.loader import BUNDLED_DATA, load_bundled
+from geodata.loader import BUNDLED_DATA
 from tests.conftest import ROOT
-
-import playwright.sync_api as playwright_api
+from tests.served import served
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 
@@ -78,65 +71,12 @@ def _bundled_units() -> list[tuple[str, str, Any]]:
     return sorted(units)
 
 
-def _port() -> int:
-    """A free port among 8010–8019 (the range this project's sessions use), else any free port."""
-    for port in [*range(8010, 8020), 0]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(s.getsockname()[1])
-    raise RuntimeError("no free port")
-
-
 @pytest.fixture(scope="module")
-def bundled_url(cluster: localdb.LocalCluster) -> Iterator[str]:
-    """A database of its own with the bundled dataset (the session database holds the small fixtures)."""
-    name = f"zoning_maps_{os.getpid()}_{secrets.token_hex(3)}"
-    localdb.create_database(cluster, name)
-    url = cluster.url(name)
-    try:
-        migrate(url)
-        engine = make_engine(url)
-        try:
-            assert load_bundled(engine, log=lambda _m: None) == ["2021-plan", "2024-update"]
-        finally:
-            engine.dispose()
-        yield url
-    finally:
-        localdb.drop_database(cluster, name)
-
-
-@pytest.fixture(scope="module")
-def base_url(bundled_url: str) -> Iterator[str]:
-    """The service in its own process, as an operator runs it."""
-    port = _port()
-    env = {**os.environ, "ZONING_DATABASE_URL": bundled_url, "ZONING_PORT": str(port)}
-    env.pop("ZONING_TILE_URL", None)
-    log = tempfile.TemporaryFile()  # noqa: SIM115 -- the server's output, read only if it fails to start
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail("service did not become ready:\n" + log.read().decode(errors="replace"))
-            time.sleep(0.2)
+def base_url(nanchang_url: str) -> Iterator[str]:
+    """The service in its own process, as an operator runs it, on the bundled dataset."""
+    with served(nanchang_url) as base:
         httpx.get(base + "/map", timeout=30)  # render and cache the page once: the test times the browser
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

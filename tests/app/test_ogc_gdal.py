@@ -15,17 +15,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import struct
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 import shapely
 from sqlalchemy import func, select
@@ -35,6 +31,7 @@ from geodata import repository
 from geodata.database import make_engine
 from geodata.repository import geodesic_area_m2
 from tests.conftest import ROOT
+from tests.served import served
 
 GK = "http://www.opengis.net/def/crs/EPSG/0/4548"
 
@@ -52,35 +49,12 @@ def _ensure_gdal() -> None:
         pytest.fail("GDAL is needed: apt-get install gdal-bin (or sh scripts/ensure_system_packages.sh test)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def served(nanchang_url: str) -> Iterator[str]:
+def served_ogc(nanchang_url: str) -> Iterator[str]:
     """The app serving the Nanchang dataset in its own process; yields the /ogc URL."""
     _ensure_gdal()
-    port = _free_port()
-    env = {**os.environ, "ZONING_DATABASE_URL": nanchang_url}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "service not ready"
-            time.sleep(0.2)
+    with served(nanchang_url) as base:
         yield base + "/ogc"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -105,24 +79,24 @@ def _to_geojson(source: str, out: Path, *options: str) -> dict:
     return json.loads(out.read_text())
 
 
-def test_ogrinfo_lists_every_collection(served: str) -> None:
-    out = subprocess.run(["ogrinfo", "-ro", "-q", f"OAPIF:{served}"], check=True, capture_output=True, text=True).stdout
+def test_ogrinfo_lists_every_collection(served_ogc: str) -> None:
+    out = subprocess.run(["ogrinfo", "-ro", "-q", f"OAPIF:{served_ogc}"], check=True, capture_output=True, text=True).stdout
     names = [line.split(":", 1)[1].split("(")[0].strip() for line in out.splitlines() if ":" in line]
     assert names == list(COLLECTIONS)
 
 
 @pytest.mark.parametrize("collection_id", list(COLLECTIONS))
 def test_reads_each_collection_completely_in_crs84_and_4548(
-    served: str, expected_counts: dict[str, int], collection_id: str, tmp_path: Path
+    served_ogc: str, expected_counts: dict[str, int], collection_id: str, tmp_path: Path
 ) -> None:
     collection = COLLECTIONS[collection_id]
     names = ["id"] + [p.name for p in collection.properties]
     page = ["-oo", "PAGE_SIZE=1000"] if expected_counts[collection_id] > 200 else []  # else default 10: many pages
-    crs84 = _to_geojson(f"OAPIF:{served}/collections/{collection_id}", tmp_path / "a.geojson", *page)
+    crs84 = _to_geojson(f"OAPIF:{served_ogc}/collections/{collection_id}", tmp_path / "a.geojson", *page)
     assert len(crs84["features"]) == expected_counts[collection_id]
     assert len({f["properties"]["id"] for f in crs84["features"]}) == expected_counts[collection_id]
     assert list(crs84["features"][0]["properties"]) == names
-    info = subprocess.run(["ogrinfo", "-ro", "-so", "-al", f"OAPIF:{served}/collections/{collection_id}"],
+    info = subprocess.run(["ogrinfo", "-ro", "-so", "-al", f"OAPIF:{served_ogc}/collections/{collection_id}"],
                           check=True, capture_output=True, text=True).stdout
     assert [line.split(":")[0] for line in info.splitlines() if ": " in line and "(" in line.split(":")[1]
             and line.split(":")[0] in names] == names
@@ -130,7 +104,7 @@ def test_reads_each_collection_completely_in_crs84_and_4548(
                                                         for f in crs84["features"]]))
     assert 115.2 < bounds[0] < bounds[2] < 117.0 and 27.9 < bounds[1] < bounds[3] < 29.4  # lon, lat
 
-    gk = _to_geojson(f"OAPIF:{served}/collections/{collection_id}?crs={GK}", tmp_path / "b.geojson", *page)
+    gk = _to_geojson(f"OAPIF:{served_ogc}/collections/{collection_id}?crs={GK}", tmp_path / "b.geojson", *page)
     assert len(gk["features"]) == expected_counts[collection_id]
     assert list(gk["features"][0]["properties"]) == names
     first, second, *_ = shapely.bounds(shapely.GeometryCollection([shapely.geometry.shape(f["geometry"])
@@ -147,9 +121,9 @@ def _gpkg_geometry(blob: bytes) -> shapely.Geometry:
     return shapely.from_wkb(blob[8 + envelope:])
 
 
-def test_ogr2ogr_copies_control_units_to_geopackage(served: str, nanchang_url: str, tmp_path: Path) -> None:
+def test_ogr2ogr_copies_control_units_to_geopackage(served_ogc: str, nanchang_url: str, tmp_path: Path) -> None:
     gpkg = tmp_path / "units.gpkg"
-    subprocess.run(["ogr2ogr", "-f", "GPKG", str(gpkg), f"OAPIF:{served}/collections/control_units"],
+    subprocess.run(["ogr2ogr", "-f", "GPKG", str(gpkg), f"OAPIF:{served_ogc}/collections/control_units"],
                    check=True, capture_output=True, timeout=300)
     with sqlite3.connect(gpkg) as db:
         table, column = db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchone()

@@ -2,45 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
 import httpx
 
-from tests.conftest import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.served import served
 
 
 def test_zoning_serve_answers_over_http(database_url: str, fixture_versions: dict[str, int]) -> None:
-    port = _free_port()
-    env = {**os.environ, "ZONING_DATABASE_URL": database_url, "ZONING_PORT": str(port)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else "exited"
-            assert time.monotonic() < deadline, "service not ready within 30 s"
-            time.sleep(0.2)
+    with served(database_url) as base:
         ok = httpx.get(base + "/v1/locate", params={"lon": 115.835, "lat": 28.635}, timeout=5)
         assert ok.status_code == 200
         assert ok.json()["control_unit"]["code"] == "ZH36010310001"
@@ -53,6 +21,3 @@ def test_zoning_serve_answers_over_http(database_url: str, fixture_versions: dic
             assert r.status_code == 422
             assert r.headers["content-type"] == "application/problem+json"
             assert r.json()["code"] == code
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
