@@ -146,8 +146,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(url)
     try:
         result = import_bundle(
-            engine, [Path(p) for p in args.paths], label=args.label, crs=args.crs,
-            mapping=Path(args.mapping) if args.mapping else None, repair=args.repair, actor=_actor(),
+            engine,
+            [Path(p) for p in args.paths],
+            label=args.label,
+            crs=args.crs,
+            mapping=Path(args.mapping) if args.mapping else None,
+            repair=args.repair,
+            actor=_actor(),
         )
     except ZoningError as exc:
         if "report" in exc.extra:
@@ -158,10 +163,12 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     report = result.report
     for issue in report.repairs + report.warnings:
         _say(f"{issue.code}: {issue.to_dict()}")
-    _say(f"imported draft {result.label} (version {result.version_id}, checksum {result.checksum[:12]}…): "
-         + ", ".join(f"{k} {n}" for k, n in report.counts.items())
-         + f"; {len(report.warnings)} warning(s), {len(report.repairs)} repair(s). "
-         f"Publish it with: zoning publish {result.label} --effective YYYY-MM-DD")
+    _say(
+        f"imported draft {result.label} (version {result.version_id}, checksum {result.checksum[:12]}…): "
+        + ", ".join(f"{k} {n}" for k, n in report.counts.items())
+        + f"; {len(report.warnings)} warning(s), {len(report.repairs)} repair(s). "
+        f"Publish it with: zoning publish {result.label} --effective YYYY-MM-DD"
+    )
     return 0
 
 
@@ -175,8 +182,10 @@ def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     before = result["superseded"]
-    _say(f"published {args.label} from {result['effective_from']}"
-         + (f"; {before['in_force']} superseded from that day" if before else ""))
+    _say(
+        f"published {args.label} from {result['effective_from']}"
+        + (f"; {before['in_force']} superseded from that day" if before else "")
+    )
     return 0
 
 
@@ -236,11 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--scopes", default="read", help="comma-separated: read, screen, admin (create)")
     k.add_argument("--prefix", help="the key's prefix (revoke)")
     k.set_defaults(func=cmd_keys)
-    imp = sub.add_parser("import", help="import official zoning files as a draft version (validated, audited)")
+    imp = sub.add_parser(
+        "import", help="import official zoning files as a draft version (validated, audited)"
+    )
     imp.add_argument("paths", nargs="+", metavar="PATH", help="bundle folder(s) or .zip file(s)")
     imp.add_argument("--label", help="label of the new version (default import-YYYYMMDD-HHMMSS)")
     imp.add_argument("--crs", help="CRS of layers that declare none, e.g. EPSG:4527")
-    imp.add_argument("--repair", action="store_true", help="repair invalid geometries (make_valid), reporting each")
+    imp.add_argument(
+        "--repair", action="store_true", help="repair invalid geometries (make_valid), reporting each"
+    )
     imp.add_argument("--mapping", help="JSON mapping file for other layer/field names")
     imp.set_defaults(func=cmd_import)
     pub = sub.add_parser("publish", help="put a draft version in force from a date (audited)")

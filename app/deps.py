@@ -7,8 +7,8 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from geodata import repository
 from geodata.database import translate_errors

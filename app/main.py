@@ -16,7 +16,19 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from app import errors, security
-from app.routes import admin, batch, datasets, health, industries, locate, maps, monitoring, ogc, screenings, units
+from app.routes import (
+    admin,
+    batch,
+    datasets,
+    health,
+    industries,
+    locate,
+    maps,
+    monitoring,
+    ogc,
+    screenings,
+    units,
+)
 from app.settings import Settings
 from geodata.database import make_engine
 from geodata.snapshots import SnapshotCache
@@ -120,7 +132,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(locate.router, prefix="/v1", dependencies=reads)
     app.include_router(batch.router, prefix="/v1", dependencies=reads)
     app.include_router(datasets.router, prefix="/v1", dependencies=reads)
-    app.include_router(admin.router, prefix="/v1")  # admin writes: AdminDep; diff/export: read policy, drafts admin
+    app.include_router(
+        admin.router, prefix="/v1"
+    )  # admin writes: AdminDep; diff/export: read policy, drafts admin
     app.include_router(maps.router, dependencies=reads)
     app.include_router(screenings.router, prefix="/v1", dependencies=reads)
     app.include_router(units.router, prefix="/v1", dependencies=reads)

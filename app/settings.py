@@ -39,7 +39,7 @@ class DatabaseSettings(BaseSettings):
             # Accept the plain libpq scheme people copy from elsewhere.
             for prefix in ("postgres://", "postgresql://"):
                 if url.startswith(prefix):
-                    return "postgresql+psycopg://" + url[len(prefix):]
+                    return "postgresql+psycopg://" + url[len(prefix) :]
             return url
         return self.local_cluster().url()
 

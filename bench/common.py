@@ -55,7 +55,12 @@ def served(factory: str, url: str) -> Iterator[str]:
     """Serve `module:factory` with one uvicorn worker on loopback; yield its base URL."""
     port = free_port()
     # The rate limiter is switched off: the benchmark is one client sending as fast as it can.
-    env = {**os.environ, "ZONING_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "ZONING_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {
+        **os.environ,
+        "ZONING_DATABASE_URL": url,
+        "PYTHONPATH": str(ROOT),
+        "ZONING_RATE_LIMIT_PER_MINUTE": "0",
+    }
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -50,12 +50,14 @@ def prepare_tipg_table(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS ogc_bench CASCADE"))
         conn.execute(text("CREATE SCHEMA ogc_bench"))
-        conn.execute(text(
-            "CREATE TABLE ogc_bench.control_units AS SELECT u.id, u.code, u.name_zh, u.name_en, "
-            "u.class::text AS class, u.division_code, u.tags, u.area_m2, u.geom FROM control_unit u "
-            "WHERE u.version_id = (SELECT id FROM dataset_version WHERE status <> 'draft' "
-            "AND effective_from <= current_date AND (effective_to IS NULL OR effective_to > current_date))"
-        ))
+        conn.execute(
+            text(
+                "CREATE TABLE ogc_bench.control_units AS SELECT u.id, u.code, u.name_zh, u.name_en, "
+                "u.class::text AS class, u.division_code, u.tags, u.area_m2, u.geom FROM control_unit u "
+                "WHERE u.version_id = (SELECT id FROM dataset_version WHERE status <> 'draft' "
+                "AND effective_from <= current_date AND (effective_to IS NULL OR effective_to > current_date))"
+            )
+        )
         conn.execute(text("ALTER TABLE ogc_bench.control_units ADD PRIMARY KEY (id)"))
         conn.execute(text("CREATE INDEX ON ogc_bench.control_units USING gist (geom)"))
         conn.execute(text("ANALYZE ogc_bench.control_units"))
@@ -67,16 +69,38 @@ class TipgServer:
 
     def __init__(self, url: str) -> None:
         self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
-               "TIPG_DB_SCHEMAS": '["ogc_bench"]', "TIPG_MAX_FEATURES_PER_QUERY": "10000"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+            "TIPG_DB_SCHEMAS": '["ogc_bench"]',
+            "TIPG_MAX_FEATURES_PER_QUERY": "10000",
+        }
         self.proc = subprocess.Popen(
-            [str(ensure_tipg()), "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", "1", "--log-level", "warning", "--no-access-log"], env=env)
+            [
+                str(ensure_tipg()),
+                "-m",
+                "uvicorn",
+                "tipg.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                "1",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+        )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(self.base + "/collections/ogc_bench.control_units", timeout=2).status_code == 200:
+                if (
+                    httpx.get(self.base + "/collections/ogc_bench.control_units", timeout=2).status_code
+                    == 200
+                ):
                     break
             except httpx.TransportError:
                 pass
@@ -110,7 +134,9 @@ def p50_ms(client: httpx.Client, urls: list[str]) -> float:
 def tiles_over_city(z: int, limit: int = 60) -> list[tuple[int, int]]:
     def tile(lon: float, lat: float) -> tuple[int, int]:
         n = 2**z
-        return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        return int((lon + 180) / 360 * n), int(
+            (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+        )
 
     x0, y1 = tile(CITY[0], CITY[1])
     x1, y0 = tile(CITY[2], CITY[3])
@@ -136,14 +162,22 @@ def main() -> None:
             theirs = wrk(tipg_url, connections=16, seconds=SECONDS)
             with httpx.Client(timeout=30) as client:
                 boxes = distinct_bboxes()
-                ours_cold = p50_ms(client, [f"{base}/ogc/collections/control_units/items?bbox={b}&limit=100"
-                                            for b in boxes])
-                tipg_cold = p50_ms(client, [f"{tipg.base}/collections/ogc_bench.control_units/items?bbox={b}&limit=100"
-                                            for b in boxes])
+                ours_cold = p50_ms(
+                    client, [f"{base}/ogc/collections/control_units/items?bbox={b}&limit=100" for b in boxes]
+                )
+                tipg_cold = p50_ms(
+                    client,
+                    [
+                        f"{tipg.base}/collections/ogc_bench.control_units/items?bbox={b}&limit=100"
+                        for b in boxes
+                    ],
+                )
                 tile_p50 = {}
                 for z in range(10, 15):
-                    urls = [f"{base}/ogc/collections/control_units/tiles/WebMercatorQuad/{z}/{x}/{y}"
-                            for x, y in tiles_over_city(z)]
+                    urls = [
+                        f"{base}/ogc/collections/control_units/tiles/WebMercatorQuad/{z}/{x}/{y}"
+                        for x, y in tiles_over_city(z)
+                    ]
                     tile_p50[z] = (p50_ms(client, urls), len(urls))
     finally:
         tipg.close()
@@ -153,7 +187,9 @@ def main() -> None:
         print(f"{name:<62} {value:>24}   budget {budget:<10} {verdict}")
 
     ratio = ours.requests_per_s / theirs.requests_per_s
-    print(f"items page: bbox={BBOX}, limit=100, {n_ours} features; 16 connections, {SECONDS} s, one worker each")
+    print(
+        f"items page: bbox={BBOX}, limit=100, {n_ours} features; 16 connections, {SECONDS} s, one worker each"
+    )
     line("ours  GET /ogc/…/items (same request, page cache)", f"{ours.requests_per_s:,.0f} req/s", "", None)
     line("tipg  GET /collections/…/items", f"{theirs.requests_per_s:,.0f} req/s", "", None)
     line("ours / tipg", f"{ratio:.2f}×", "≥ 2×", ratio >= 2)

@@ -225,9 +225,9 @@ def coverage_report(layers: dict[str, gpd.GeoDataFrame]) -> CoverageReport:
     rep.counts["monitoring_by_subtype"] = dict(sorted(Counter(pts["kind"] + ":" + pts["subtype"]).items()))
     if len(pts) < EXPECTED["min_monitoring_points"]:
         fail(f"{len(pts)} monitoring points, expected at least {EXPECTED['min_monitoring_points']}")
-    outside = [str(c) for c, g in zip(pts["code"], pts.geometry, strict=True) if not city.contains(g)]
-    if outside:
-        fail(f"{len(outside)} monitoring points outside the city, e.g. {outside[:3]}")
+    outside_points = [str(c) for c, g in zip(pts["code"], pts.geometry, strict=True) if not city.contains(g)]
+    if outside_points:
+        fail(f"{len(outside_points)} monitoring points outside the city, e.g. {outside_points[:3]}")
     attrs = pts["attributes"] if "attributes" in pts else [{}] * len(pts)
     nat = sum(
         1

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from enum import StrEnum
+
 from zoning import vocabulary as v
 
 STORAGE_SRID = 4490
@@ -32,7 +34,7 @@ STORAGE_SRID = 4490
 metadata = MetaData()
 
 
-def _enum(cls: type, name: str) -> Enum:
+def _enum(cls: type[StrEnum], name: str) -> Enum:
     return Enum(*[m.value for m in cls], name=name, create_type=False)
 
 

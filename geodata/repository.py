@@ -509,6 +509,7 @@ def feature_geometries(conn: Connection, label: str, layer: str, keys: Sequence[
     """GeoJSON geometries (EPSG:4490) of named features of one version: units by code, zones by
     'source_code grade', red line by code."""
     version = version_by_label(conn, label)
+    key: Any
     if layer == "units":
         t = m.control_unit
         key = t.c.code

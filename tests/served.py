@@ -32,8 +32,9 @@ def served(database_url: str, *, timeout_s: float = 60, **env: str) -> Iterator[
     environment = {**os.environ, "ZONING_DATABASE_URL": database_url, "ZONING_PORT": str(port), **env}
     environment.pop("ZONING_TILE_URL", None)
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=environment,
-                                stdout=log, stderr=log)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=environment, stdout=log, stderr=log
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout_s
@@ -45,7 +46,9 @@ def served(database_url: str, *, timeout_s: float = 60, **env: str) -> Iterator[
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    raise RuntimeError("the service did not become ready:\n" + log.read().decode(errors="replace"))
+                    raise RuntimeError(
+                        "the service did not become ready:\n" + log.read().decode(errors="replace")
+                    )
                 time.sleep(0.2)
             yield base
         finally:

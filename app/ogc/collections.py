@@ -79,7 +79,9 @@ def _enum_values(table: Table, key: str) -> tuple[str, ...]:
     return tuple(table.c[key].type.enums)  # type: ignore[attr-defined]
 
 
-def _q(table: Table, name: str, type_: str, title: str, key: str | None = None, enum: bool = False) -> Queryable:
+def _q(
+    table: Table, name: str, type_: str, title: str, key: str | None = None, enum: bool = False
+) -> Queryable:
     key = key or name
     return Queryable(name, key, type_, title, _enum_values(table, key) if enum else None)
 
@@ -89,10 +91,13 @@ def _build() -> dict[str, Collection]:
     rl, nr, mp, ad = m.ecological_redline, m.nature_reserve_zone, m.monitoring_point, m.admin_division
     items = [
         Collection(
-            "control_units", "Ecological-environment control units 环境管控单元",
+            "control_units",
+            "Ecological-environment control units 环境管控单元",
             "The control units of 三线一单 with their class (priority / key / general), "
             "county-level division and geodesic area.",
-            cu, "geom", "MultiPolygon",
+            cu,
+            "geom",
+            "MultiPolygon",
             (
                 _q(cu, "code", "string", "Unit code (ZH…)"),
                 _q(cu, "name_zh", "string", "Name (zh)"),
@@ -105,9 +110,12 @@ def _build() -> dict[str, Collection]:
             ("code",),
         ),
         Collection(
-            "water_protection_zones", "Drinking-water source protection zones 饮用水水源保护区",
+            "water_protection_zones",
+            "Drinking-water source protection zones 饮用水水源保护区",
             "Protection zones of the centralised drinking-water sources by grade (I / II / quasi, HJ 338-2018).",
-            wz, "geom", "MultiPolygon",
+            wz,
+            "geom",
+            "MultiPolygon",
             (
                 _q(wz, "source_code", "string", "Water-source code"),
                 _q(wz, "grade", "string", "Protection grade", enum=True),
@@ -116,9 +124,12 @@ def _build() -> dict[str, Collection]:
             ("source_code", "grade"),
         ),
         Collection(
-            "water_sources", "Drinking-water sources 集中式饮用水水源地",
+            "water_sources",
+            "Drinking-water sources 集中式饮用水水源地",
             "Centralised drinking-water sources with their intake point.",
-            ws, "intake", "Point",
+            ws,
+            "intake",
+            "Point",
             (
                 _q(ws, "code", "string", "Water-source code"),
                 _q(ws, "name_zh", "string", "Name (zh)"),
@@ -132,9 +143,12 @@ def _build() -> dict[str, Collection]:
             ("code",),
         ),
         Collection(
-            "ecological_redline", "Ecological protection red line 生态保护红线",
+            "ecological_redline",
+            "Ecological protection red line 生态保护红线",
             "Areas inside the ecological protection red line, by kind.",
-            rl, "geom", "MultiPolygon",
+            rl,
+            "geom",
+            "MultiPolygon",
             (
                 _q(rl, "code", "string", "Red-line patch code"),
                 _q(rl, "name_zh", "string", "Name (zh)"),
@@ -144,9 +158,12 @@ def _build() -> dict[str, Collection]:
             ("code",),
         ),
         Collection(
-            "nature_reserve_zones", "Nature-reserve zones 自然保护区功能区",
+            "nature_reserve_zones",
+            "Nature-reserve zones 自然保护区功能区",
             "Core, buffer and experimental zones of the nature reserves.",
-            nr, "geom", "MultiPolygon",
+            nr,
+            "geom",
+            "MultiPolygon",
             (
                 _q(nr, "reserve_code", "string", "Reserve code"),
                 _q(nr, "reserve_name_zh", "string", "Reserve name (zh)"),
@@ -158,9 +175,12 @@ def _build() -> dict[str, Collection]:
             ("reserve_code", "zone"),
         ),
         Collection(
-            "monitoring_points", "Monitoring points 生态环境监测点位",
+            "monitoring_points",
+            "Monitoring points 生态环境监测点位",
             "Surface-water, air, groundwater, rural non-point and noise monitoring points.",
-            mp, "geom", "Point",
+            mp,
+            "geom",
+            "Point",
             (
                 _q(mp, "code", "string", "Point code"),
                 _q(mp, "name_zh", "string", "Name (zh)"),
@@ -172,9 +192,12 @@ def _build() -> dict[str, Collection]:
             ("code",),
         ),
         Collection(
-            "admin_divisions", "Administrative divisions 行政区划",
+            "admin_divisions",
+            "Administrative divisions 行政区划",
             "The city, its county-level divisions and development zones.",
-            ad, "geom", "MultiPolygon",
+            ad,
+            "geom",
+            "MultiPolygon",
             (
                 _q(ad, "code", "string", "Division code"),
                 _q(ad, "name_zh", "string", "Name (zh)"),

@@ -58,7 +58,9 @@ def tokenize(text: str) -> list[Token]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise InvalidQuery(f"cannot read the filter at character {pos + 1}: {text[pos:pos + 20]!r}", field=FIELD)
+            raise InvalidQuery(
+                f"cannot read the filter at character {pos + 1}: {text[pos : pos + 20]!r}", field=FIELD
+            )
         kind = m.lastgroup or ""
         value = m.group(kind)
         start = m.start(kind) + 1
@@ -158,10 +160,13 @@ class _Parser:
         if q is None:
             names = ", ".join(p.name for p in self.collection.properties)
             raise InvalidQuery(
-                f"filter: {tok.value!r} is not a queryable of {self.collection.id} (queryables: {names})", field=FIELD
+                f"filter: {tok.value!r} is not a queryable of {self.collection.id} (queryables: {names})",
+                field=FIELD,
             )
         if q.type == "array":
-            raise InvalidQuery(f"filter: {tok.value!r} is an array; basic CQL2 cannot compare it", field=FIELD)
+            raise InvalidQuery(
+                f"filter: {tok.value!r} is an array; basic CQL2 cannot compare it", field=FIELD
+            )
         return q.column(self.collection.table), q.type
 
     def literal(self, type_: str) -> Any:

@@ -54,10 +54,12 @@ def parse_crs(value: str | None, field: str) -> SupportedCrs:
     elif upper.startswith("EPSG:") and upper[5:].isdigit():
         text = EPSG_URI.format(int(upper[5:]))
     elif text.startswith("https://www.opengis.net/"):
-        text = "http://" + text[len("https://"):]
+        text = "http://" + text[len("https://") :]
     crs = SUPPORTED.get(text)
     if crs is None:
-        raise InvalidQuery(f"{field}={value!r} is not supported; use one of {', '.join(SUPPORTED)}", field=field)
+        raise InvalidQuery(
+            f"{field}={value!r} is not supported; use one of {', '.join(SUPPORTED)}", field=field
+        )
     return crs
 
 
@@ -85,7 +87,9 @@ def transformer_to_storage(crs: SupportedCrs) -> Transformer:
     return _to_storage(crs.srid)
 
 
-def bbox_to_storage(bbox: tuple[float, float, float, float], crs: SupportedCrs) -> tuple[float, float, float, float]:
+def bbox_to_storage(
+    bbox: tuple[float, float, float, float], crs: SupportedCrs
+) -> tuple[float, float, float, float]:
     """A bbox in ``crs`` axis order, as (minlon, minlat, maxlon, maxlat) in EPSG:4490.
 
     For a projected CRS the edges are densified, so the storage box covers the whole query box.
@@ -102,7 +106,9 @@ def bbox_from_storage(bbox: tuple[float, float, float, float], crs: SupportedCrs
     """An EPSG:4490 lon/lat bbox expressed in ``crs`` and its axis order."""
     minx, miny, maxx, maxy = bbox
     if crs.srid != STORAGE_SRID:
-        minx, miny, maxx, maxy = _from_storage(crs.srid).transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
+        minx, miny, maxx, maxy = _from_storage(crs.srid).transform_bounds(
+            minx, miny, maxx, maxy, densify_pts=21
+        )
     out = [minx, miny, maxx, maxy]
     if crs.yx:
         out = [miny, minx, maxy, maxx]

@@ -10,7 +10,7 @@ from typing import Any
 def _links(links: list[dict[str, Any]]) -> str:
     items = "".join(
         f'<li><a href="{escape(link["href"])}">{escape(link.get("title") or link["rel"])}</a>'
-        f' <small>({escape(link["rel"])}, {escape(link.get("type", ""))})</small></li>'
+        f" <small>({escape(link['rel'])}, {escape(link.get('type', ''))})</small></li>"
         for link in links
     )
     return f"<ul>{items}</ul>"
@@ -31,11 +31,14 @@ def page(title: str, body: dict[str, Any]) -> str:
         parts.append(f"<h2>Collections</h2><table border=1><tr><th>id</th><th>title</th></tr>{rows}</table>")
     if "features" in body:
         parts.append(
-            f"<p>{body.get('numberReturned')} of {body.get('numberMatched')} features</p>" + _feature_table(body["features"])
+            f"<p>{body.get('numberReturned')} of {body.get('numberMatched')} features</p>"
+            + _feature_table(body["features"])
         )
     if body.get("type") == "Feature":
         parts.append(_feature_table([body]))
-    rest = {k: v for k, v in body.items() if k not in {"links", "collections", "features", "description", "type"}}
+    rest = {
+        k: v for k, v in body.items() if k not in {"links", "collections", "features", "description", "type"}
+    }
     if rest and "features" not in body and body.get("type") != "Feature":
         parts.append(f"<pre>{escape(json.dumps(rest, ensure_ascii=False, indent=2))}</pre>")
     return (

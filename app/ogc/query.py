@@ -103,12 +103,15 @@ def read_page(conn: Connection, collection: Collection, q: ItemQuery) -> Page:
     elif q.offset == 0:
         matched = 0
     else:  # past the end: count separately
-        matched = int(conn.execute(select(func.count()).select_from(collection.table).where(*where)).scalar_one())
+        matched = int(
+            conn.execute(select(func.count()).select_from(collection.table).where(*where)).scalar_one()
+        )
     return Page([_feature(collection, r) for r in rows], matched)
 
 
-def read_feature(conn: Connection, collection: Collection, version_id: int, feature_id: str,
-                 crs: SupportedCrs) -> dict[str, Any] | None:
+def read_feature(
+    conn: Connection, collection: Collection, version_id: int, feature_id: str, crs: SupportedCrs
+) -> dict[str, Any] | None:
     """One feature by its id, or None when this version has no such feature."""
     fid = collection.feature_id()
     stmt = select(*_columns(collection, crs)).where(
@@ -118,7 +121,9 @@ def read_feature(conn: Connection, collection: Collection, version_id: int, feat
     return _feature(collection, row) if row is not None else None
 
 
-def extent(conn: Connection, collection: Collection, version_id: int) -> tuple[float, float, float, float] | None:
+def extent(
+    conn: Connection, collection: Collection, version_id: int
+) -> tuple[float, float, float, float] | None:
     """The EPSG:4490 lon/lat extent of a collection in one version (None when it is empty)."""
     t = collection.table
     box = func.ST_Extent(collection.geometry)
@@ -135,4 +140,6 @@ def extent(conn: Connection, collection: Collection, version_id: int) -> tuple[f
 def count(conn: Connection, collection: Collection, version_id: int) -> int:
     """How many features a collection holds in one version."""
     t = collection.table
-    return int(conn.execute(select(func.count().cast(Integer)).where(t.c.version_id == version_id)).scalar_one())
+    return int(
+        conn.execute(select(func.count().cast(Integer)).where(t.c.version_id == version_id)).scalar_one()
+    )

@@ -23,7 +23,9 @@ MAX_ZOOM = 22
 TMS_ID = "WebMercatorQuad"
 TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 _HALF = 20037508.3427892
-_WORLD = func.ST_MakeEnvelope(-20037508.342789244, -20037508.342789244, 20037508.342789244, 20037508.342789244, 3857)
+_WORLD = func.ST_MakeEnvelope(
+    -20037508.342789244, -20037508.342789244, 20037508.342789244, 20037508.342789244, 3857
+)
 
 
 def tile_matrix_set() -> dict[str, Any]:
@@ -31,17 +33,19 @@ def tile_matrix_set() -> dict[str, Any]:
     matrices = []
     for z in range(MAX_ZOOM + 1):
         n = 2**z
-        matrices.append({
-            "id": str(z),
-            "scaleDenominator": 559082264.0287178 / n,
-            "cellSize": 156543.03392804097 / n,
-            "cornerOfOrigin": "topLeft",
-            "pointOfOrigin": [-_HALF, _HALF],
-            "tileWidth": 256,
-            "tileHeight": 256,
-            "matrixWidth": n,
-            "matrixHeight": n,
-        })
+        matrices.append(
+            {
+                "id": str(z),
+                "scaleDenominator": 559082264.0287178 / n,
+                "cellSize": 156543.03392804097 / n,
+                "cornerOfOrigin": "topLeft",
+                "pointOfOrigin": [-_HALF, _HALF],
+                "tileWidth": 256,
+                "tileHeight": 256,
+                "matrixWidth": n,
+                "matrixHeight": n,
+            }
+        )
     return {
         "id": TMS_ID,
         "title": "Google Maps Compatible for the World",
@@ -86,9 +90,11 @@ def render_tile(conn: Connection, collection: Collection, version_id: int, z: in
         .where(t.c.version_id == version_id, collection.geometry.op("&&")(envelope))
         .subquery("tile")
     )
-    stmt = select(func.ST_AsMVT(literal_column("tile.*"), collection.id, EXTENT, "geom", "mvt_id")).select_from(
-        inner
-    ).where(inner.c.geom.is_not(None))
+    stmt = (
+        select(func.ST_AsMVT(literal_column("tile.*"), collection.id, EXTENT, "geom", "mvt_id"))
+        .select_from(inner)
+        .where(inner.c.geom.is_not(None))
+    )
     data = conn.execute(stmt).scalar_one()
     return bytes(data) if data else b""
 

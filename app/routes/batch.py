@@ -107,7 +107,9 @@ def _read_csv(body: bytes) -> tuple[list[str], list[Any], list[Any]]:
         raise InvalidInput("the CSV needs a header with lon and lat columns (id optional)", field="body")
     ilon, ilat = header.index("lon"), header.index("lat")
     iid = header.index("id") if "id" in header else None
-    ids, lons, lats = [], [], []
+    ids: list[str] = []
+    lons: list[str] = []
+    lats: list[str] = []
     for row_no, row in enumerate(reader, start=2):
         if not row or all(not c.strip() for c in row):
             continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Any, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -26,7 +26,7 @@ from zoning.snapshot import DivisionRecord, UnitRecord, VersionInfo
 
 router = APIRouter(tags=["locate"])
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def dataset_ref(version: VersionInfo) -> DatasetRef:

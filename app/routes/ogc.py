@@ -74,7 +74,16 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
 COMMON_PARAMS = {"f", "datetime"}
-ITEMS_PARAMS = COMMON_PARAMS | {"bbox", "bbox-crs", "crs", "limit", "offset", "filter", "filter-lang", "filter-crs"}
+ITEMS_PARAMS = COMMON_PARAMS | {
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "limit",
+    "offset",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+}
 
 # ----------------------------------------------------------------------------------- helpers
 
@@ -120,7 +129,8 @@ def _check_params(request: Request, allowed: set[str]) -> None:
     for name in request.query_params:
         if name not in allowed:
             raise InvalidQuery(
-                f"unknown query parameter {name!r}; this resource takes {', '.join(sorted(allowed))}", field=name
+                f"unknown query parameter {name!r}; this resource takes {', '.join(sorted(allowed))}",
+                field=name,
             )
 
 
@@ -130,15 +140,18 @@ def _parse_date(value: str | None) -> date | None:
         return None
     text = value.strip()
     if "/" in text:
-        raise InvalidQuery("datetime: give one date or instant (the version in force then); intervals are not supported",
-                           field="datetime")
+        raise InvalidQuery(
+            "datetime: give one date or instant (the version in force then); intervals are not supported",
+            field="datetime",
+        )
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
-        raise InvalidQuery(f"datetime={value!r} is not a date (YYYY-MM-DD) or RFC 3339 date-time",
-                           field="datetime") from None
+        raise InvalidQuery(
+            f"datetime={value!r} is not a date (YYYY-MM-DD) or RFC 3339 date-time", field="datetime"
+        ) from None
 
 
 def _version(request: Request) -> tuple[VersionInfo, datetime | None]:
@@ -204,9 +217,16 @@ def _headers(etag: str, published: datetime | None, extra: dict[str, str] | None
     return out
 
 
-def _answer(request: Request, title: str, build: Any, *, allowed: tuple[str, ...] = ("json", "html"),
-            json_type: str = JSON, extra_headers: dict[str, str] | None = None,
-            params: set[str] = COMMON_PARAMS) -> Response:
+def _answer(
+    request: Request,
+    title: str,
+    build: Any,
+    *,
+    allowed: tuple[str, ...] = ("json", "html"),
+    json_type: str = JSON,
+    extra_headers: dict[str, str] | None = None,
+    params: set[str] = COMMON_PARAMS,
+) -> Response:
     """Check parameters, negotiate, answer 304 when the client's copy is current, else render ``build``."""
     _check_params(request, params)
     fmt = _format(request, allowed)
@@ -218,7 +238,9 @@ def _answer(request: Request, title: str, build: Any, *, allowed: tuple[str, ...
     body = build(info)
     if fmt == "html":
         return HTMLResponse(html.page(title, body), headers=headers)
-    return Response(orjson.dumps(body), media_type=GEOJSON if fmt == "geojson" else json_type, headers=headers)
+    return Response(
+        orjson.dumps(body), media_type=GEOJSON if fmt == "geojson" else json_type, headers=headers
+    )
 
 
 def _collection(collection_id: str) -> Collection:
@@ -258,11 +280,24 @@ def _collection_body(request: Request, collection: Collection, info: VersionInfo
             _link(f"{href}?f=html", "alternate", HTML, "This collection as HTML"),
             _link(f"{href}/items", "items", GEOJSON, "Features"),
             _link(f"{href}/items?f=html", "items", HTML, "Features as HTML"),
-            _link(f"{href}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
-                  "application/schema+json", "Queryables"),
-            _link(f"{href}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", JSON, "Vector tilesets"),
+            _link(
+                f"{href}/queryables",
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "application/schema+json",
+                "Queryables",
+            ),
+            _link(
+                f"{href}/tiles",
+                "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                JSON,
+                "Vector tilesets",
+            ),
         ],
-        "dataset": {"label": info.label, "checksum": info.checksum, "effective_from": _iso(info.effective_from)},
+        "dataset": {
+            "label": info.label,
+            "checksum": info.checksum,
+            "effective_from": _iso(info.effective_from),
+        },
     }
     if extent is not None:
         body["extent"] = {"spatial": {"bbox": [[round(v, 7) for v in extent]], "crs": CRS84}}
@@ -293,8 +328,12 @@ def read_landing_page(request: Request) -> Response:
                 _link(f"{root}/docs", "service-doc", HTML, "The API documentation"),
                 _link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
                 _link(f"{base}/collections", "data", JSON, "Collections"),
-                _link(f"{base}/tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", JSON,
-                      "Tile matrix sets"),
+                _link(
+                    f"{base}/tileMatrixSets",
+                    "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                    JSON,
+                    "Tile matrix sets",
+                ),
             ],
         }
 
@@ -314,8 +353,10 @@ def list_collections(request: Request) -> Response:
 
     def build(info: VersionInfo) -> dict[str, Any]:
         return {
-            "links": [_link(f"{base}/collections", "self", JSON, "Collections"),
-                      _link(f"{base}/collections?f=html", "alternate", HTML, "Collections as HTML")],
+            "links": [
+                _link(f"{base}/collections", "self", JSON, "Collections"),
+                _link(f"{base}/collections?f=html", "alternate", HTML, "Collections as HTML"),
+            ],
             "crs": list(SUPPORTED),
             "collections": [_collection_body(request, c, info) for c in COLLECTIONS.values()],
         }
@@ -328,8 +369,12 @@ def read_collection(collectionId: str, request: Request) -> Response:
     """A collection's description: title, extent, supported CRSs, storage CRS and links."""
     collection = _collection(collectionId)
     # GDAL < 3.7 passes the query of an OAPIF:…/collections/{id}?crs=… URL on to every request.
-    return _answer(request, collection.title, lambda info: _collection_body(request, collection, info),
-                   params=COMMON_PARAMS | {"crs"})
+    return _answer(
+        request,
+        collection.title,
+        lambda info: _collection_body(request, collection, info),
+        params=COMMON_PARAMS | {"crs"},
+    )
 
 
 @reads.get("/collections/{collectionId}/queryables", summary="Queryable properties (JSON Schema)")
@@ -339,8 +384,9 @@ def read_queryables(collectionId: str, request: Request) -> Response:
     href = f"{_base(request)}/collections/{collection.id}/queryables"
 
     def build(_info: VersionInfo) -> dict[str, Any]:
-        props: dict[str, Any] = {"geometry": {"format": f"geometry-{collection.geometry_type.lower()}",
-                                              "title": "Geometry"}}
+        props: dict[str, Any] = {
+            "geometry": {"format": f"geometry-{collection.geometry_type.lower()}", "title": "Geometry"}
+        }
         props.update({q.name: q.schema() for q in collection.properties})
         return {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -375,7 +421,9 @@ def _bbox_param(request: Request) -> tuple[float, float, float, float] | None:
     try:
         nums = [float(v) for v in raw.split(",")]
     except ValueError:
-        raise InvalidQuery(f"bbox={raw!r}: four (or six) comma-separated numbers expected", field="bbox") from None
+        raise InvalidQuery(
+            f"bbox={raw!r}: four (or six) comma-separated numbers expected", field="bbox"
+        ) from None
     if len(nums) == 6:
         nums = [nums[0], nums[1], nums[3], nums[4]]
     if len(nums) != 4:
@@ -423,21 +471,44 @@ def _page_url(request: Request, **changes: Any) -> str:
 @reads.get(
     "/collections/{collectionId}/items",
     summary="Features of a collection (GeoJSON, HTML), paged, filtered",
-    openapi_extra={"parameters": [
-        {"name": "bbox", "in": "query", "schema": {"type": "string"},
-         "description": "minx,miny,maxx,maxy in bbox-crs axis order (CRS84: lon,lat; EPSG:4326: lat,lon)"},
-        {"name": "bbox-crs", "in": "query", "schema": {"type": "string", "enum": list(SUPPORTED)}},
-        {"name": "crs", "in": "query", "schema": {"type": "string", "enum": list(SUPPORTED)}},
-        {"name": "limit", "in": "query",
-         "schema": {"type": "integer", "minimum": 1, "maximum": query.MAX_LIMIT, "default": query.DEFAULT_LIMIT}},
-        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
-        {"name": "datetime", "in": "query", "schema": {"type": "string"},
-         "description": "the dataset version in force on this date (YYYY-MM-DD or RFC 3339 instant)"},
-        {"name": "filter", "in": "query", "schema": {"type": "string"}, "description": "CQL2 text (basic + S_INTERSECTS)"},
-        {"name": "filter-lang", "in": "query", "schema": {"type": "string", "enum": ["cql2-text"]}},
-        {"name": "filter-crs", "in": "query", "schema": {"type": "string", "enum": list(SUPPORTED)}},
-        {"name": "f", "in": "query", "schema": {"type": "string", "enum": ["geojson", "json", "html"]}},
-    ]},
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "bbox",
+                "in": "query",
+                "schema": {"type": "string"},
+                "description": "minx,miny,maxx,maxy in bbox-crs axis order (CRS84: lon,lat; EPSG:4326: lat,lon)",
+            },
+            {"name": "bbox-crs", "in": "query", "schema": {"type": "string", "enum": list(SUPPORTED)}},
+            {"name": "crs", "in": "query", "schema": {"type": "string", "enum": list(SUPPORTED)}},
+            {
+                "name": "limit",
+                "in": "query",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": query.MAX_LIMIT,
+                    "default": query.DEFAULT_LIMIT,
+                },
+            },
+            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+            {
+                "name": "datetime",
+                "in": "query",
+                "schema": {"type": "string"},
+                "description": "the dataset version in force on this date (YYYY-MM-DD or RFC 3339 instant)",
+            },
+            {
+                "name": "filter",
+                "in": "query",
+                "schema": {"type": "string"},
+                "description": "CQL2 text (basic + S_INTERSECTS)",
+            },
+            {"name": "filter-lang", "in": "query", "schema": {"type": "string", "enum": ["cql2-text"]}},
+            {"name": "filter-crs", "in": "query", "schema": {"type": "string", "enum": list(SUPPORTED)}},
+            {"name": "f", "in": "query", "schema": {"type": "string", "enum": ["geojson", "json", "html"]}},
+        ]
+    },
 )
 def list_items(collectionId: str, request: Request) -> Response:
     """A page of a collection's features with ``numberMatched``/``numberReturned`` and self, alternate,
@@ -470,10 +541,18 @@ def list_items(collectionId: str, request: Request) -> Response:
         _link(f"{_base(request)}/collections/{collection.id}", "collection", JSON, "The collection"),
     ]
     if offset + returned < page.number_matched:
-        links.append(_link(_page_url(request, offset=offset + limit, limit=limit), "next", GEOJSON, "Next page"))
+        links.append(
+            _link(_page_url(request, offset=offset + limit, limit=limit), "next", GEOJSON, "Next page")
+        )
     if offset > 0:
-        links.append(_link(_page_url(request, offset=max(0, offset - limit), limit=limit), "prev", GEOJSON,
-                           "Previous page"))
+        links.append(
+            _link(
+                _page_url(request, offset=max(0, offset - limit), limit=limit),
+                "prev",
+                GEOJSON,
+                "Previous page",
+            )
+        )
     body = {
         "type": "FeatureCollection",
         "features": page.features,
@@ -504,7 +583,9 @@ def read_item(collectionId: str, featureId: str, request: Request) -> Response:
         with translate_errors(), _engine(request).connect() as conn:
             feature = query.read_feature(conn, collection, info.id, featureId, crs)
         if feature is None:
-            raise NotFound(f"{collection.id} has no feature {featureId!r} in version {info.label}", field="featureId")
+            raise NotFound(
+                f"{collection.id} has no feature {featureId!r} in version {info.label}", field="featureId"
+            )
         feature["links"] = [
             _link(f"{base}/items/{featureId}", "self", GEOJSON, "This feature"),
             _link(f"{base}/items/{featureId}?f=html", "alternate", HTML, "This feature as HTML"),
@@ -512,8 +593,15 @@ def read_item(collectionId: str, featureId: str, request: Request) -> Response:
         ]
         return feature
 
-    return _answer(request, f"{collection.id} {featureId}", build, allowed=("geojson", "json", "html"),
-                   json_type=GEOJSON, extra_headers={"Content-Crs": f"<{crs.uri}>"}, params=COMMON_PARAMS | {"crs"})
+    return _answer(
+        request,
+        f"{collection.id} {featureId}",
+        build,
+        allowed=("geojson", "json", "html"),
+        json_type=GEOJSON,
+        extra_headers={"Content-Crs": f"<{crs.uri}>"},
+        params=COMMON_PARAMS | {"crs"},
+    )
 
 
 # ------------------------------------------------------------------------------------- tiles
@@ -526,15 +614,27 @@ def _tileset_body(request: Request, collection: Collection) -> dict[str, Any]:
         "dataType": "vector",
         "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
         "tileMatrixSetURI": tiles.TMS_URI,
-        "layers": [{"id": collection.id, "dataType": "vector", "geometryType": collection.geometry_type.lower()
-                    .replace("multipolygon", "polygons").replace("point", "points"),
-                    "propertiesSchema": {"type": "object",
-                                         "properties": {q.name: q.schema() for q in collection.properties
-                                                        if q.type != "array"}}}],
+        "layers": [
+            {
+                "id": collection.id,
+                "dataType": "vector",
+                "geometryType": collection.geometry_type.lower()
+                .replace("multipolygon", "polygons")
+                .replace("point", "points"),
+                "propertiesSchema": {
+                    "type": "object",
+                    "properties": {q.name: q.schema() for q in collection.properties if q.type != "array"},
+                },
+            }
+        ],
         "links": [
             _link(base, "self", JSON, "This tileset"),
-            _link(f"{_base(request)}/tileMatrixSets/{tiles.TMS_ID}",
-                  "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, "WebMercatorQuad"),
+            _link(
+                f"{_base(request)}/tileMatrixSets/{tiles.TMS_ID}",
+                "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
+                JSON,
+                "WebMercatorQuad",
+            ),
             # The path is z/x/y (what web maps expect); the template says so to OGC clients.
             _link(f"{base}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}", "item", MVT, "Tiles", templated=True),
         ],
@@ -545,10 +645,14 @@ def _tileset_body(request: Request, collection: Collection) -> dict[str, Any]:
 def list_tilesets(collectionId: str, request: Request) -> Response:
     """The collection's vector tilesets: one, in WebMercatorQuad, as Mapbox vector tiles."""
     collection = _collection(collectionId)
-    return _answer(request, f"{collection.id} tilesets", lambda _i: {
-        "links": [_link(f"{_base(request)}/collections/{collection.id}/tiles", "self", JSON, "Tilesets")],
-        "tilesets": [_tileset_body(request, collection)],
-    })
+    return _answer(
+        request,
+        f"{collection.id} tilesets",
+        lambda _i: {
+            "links": [_link(f"{_base(request)}/collections/{collection.id}/tiles", "self", JSON, "Tilesets")],
+            "tilesets": [_tileset_body(request, collection)],
+        },
+    )
 
 
 @reads.get("/collections/{collectionId}/tiles/WebMercatorQuad", summary="Vector tileset metadata")
@@ -562,8 +666,15 @@ def read_tileset(collectionId: str, request: Request) -> Response:
 def list_tile_matrix_sets(request: Request) -> Response:
     """The tile matrix sets tiles are served in: WebMercatorQuad."""
     href = f"{_base(request)}/tileMatrixSets/{tiles.TMS_ID}"
-    return _answer(request, "Tile matrix sets", lambda _i: {"tileMatrixSets": [
-        {"id": tiles.TMS_ID, "uri": tiles.TMS_URI, "links": [_link(href, "self", JSON, tiles.TMS_ID)]}]})
+    return _answer(
+        request,
+        "Tile matrix sets",
+        lambda _i: {
+            "tileMatrixSets": [
+                {"id": tiles.TMS_ID, "uri": tiles.TMS_URI, "links": [_link(href, "self", JSON, tiles.TMS_ID)]}
+            ]
+        },
+    )
 
 
 @reads.get("/tileMatrixSets/WebMercatorQuad", summary="The WebMercatorQuad tile matrix set")
@@ -599,12 +710,15 @@ def read_tile(collectionId: str, z: int, x: int, y: int, request: Request) -> Re
 @router.options("/ogc/{path:path}", include_in_schema=False)
 def preflight() -> Response:
     """CORS preflight: any origin may GET (reads only), with conditional-request headers."""
-    return Response(status_code=204, headers={
-        **CORS,
-        "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-        "Access-Control-Allow-Headers": "Accept, If-None-Match, If-Modified-Since, Authorization, X-API-Key",
-        "Access-Control-Max-Age": "86400",
-    })
+    return Response(
+        status_code=204,
+        headers={
+            **CORS,
+            "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+            "Access-Control-Allow-Headers": "Accept, If-None-Match, If-Modified-Since, Authorization, X-API-Key",
+            "Access-Control-Max-Age": "86400",
+        },
+    )
 
 
 router.include_router(reads)

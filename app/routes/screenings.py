@@ -27,7 +27,7 @@ from zoning.geometry_input import ParsedFootprint, check_inside, parse_footprint
 from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
 
 router = APIRouter(tags=["screenings"])
-PROBLEM = {"content": {PROBLEM_JSON: {}}}
+PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 RECONSTRUCTION_CAVEAT = (
     "本筛查所用分区数据为基于真实行政边界的重建数据，非官方《南昌市“三线一单”生态环境分区管控方案》矢量成果；"

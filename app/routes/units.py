@@ -25,7 +25,7 @@ from zoning.vocabulary import (
 )
 
 router = APIRouter(tags=["look-ups"])
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _unit_summary(u: dict[str, Any]) -> dict[str, Any]:

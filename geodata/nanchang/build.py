@@ -894,7 +894,7 @@ def build_parcels(
             continue
         pieces = [dl]
         for cutter in cutters:
-            nxt = []
+            nxt: list[BaseGeometry] = []
             for p in pieces:
                 if p.intersects(cutter):
                     a = polys(p.intersection(cutter))
@@ -1999,7 +1999,7 @@ def build(out: Path, log: Callable[[str], None] = lambda m: print(m, file=sys.st
             write_json(vd / "access_rules.json", ar)
         shares = {c.value: 0.0 for c in ControlClass}
         for props, g in ufeats:
-            shares[props["class"]] += geod_km2(g)
+            shares[str(props["class"])] += geod_km2(g)
         tot = sum(shares.values())
         figures["versions"][label] = {k: round(100 * v / city_km2, 4) for k, v in shares.items()}
         figures["versions"][label]["units_total_km2"] = round(tot, 3)

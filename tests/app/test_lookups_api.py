@@ -121,7 +121,10 @@ def _offline(html: str) -> bool:
 def test_water_source_record_and_previews(client: TestClient) -> None:
     body = client.get("/v1/water-sources/SY-T-001").json()
     assert (body["code"], body["intake"], [z["grade"] for z in body["zones"]]) == (
-        "SY-T-001", {"lon": 115.83, "lat": 28.63}, ["I", "II"])
+        "SY-T-001",
+        {"lon": 115.83, "lat": 28.63},
+        ["I", "II"],
+    )
     assert client.get("/v1/water-sources/SY-T-999").status_code == 404
     page = client.get("/v1/water-sources/SY-T-001", params={"f": "html"})
     assert page.headers["content-type"].startswith("text/html")
@@ -133,8 +136,14 @@ def test_water_source_record_and_previews(client: TestClient) -> None:
 
 
 def test_screening_report_page_embeds_its_map(client: TestClient) -> None:
-    created = client.post("/v1/screenings", json={
-        "footprint": {"type": "Point", "coordinates": [115.835, 28.635]}, "industry": "2614", "buffer_m": 200})
+    created = client.post(
+        "/v1/screenings",
+        json={
+            "footprint": {"type": "Point", "coordinates": [115.835, 28.635]},
+            "industry": "2614",
+            "buffer_m": 200,
+        },
+    )
     page = client.get(created.headers["location"], params={"f": "html"}).text
     assert "<iframe" in page and "srcdoc" in page
     assert "SY-T-001" in page and "第六十五条" in page and _offline(page)

@@ -45,14 +45,25 @@ def vertices(feature: dict[str, Any]) -> list[tuple[float, float]]:
 
 def test_landing_conformance_and_collections(client: TestClient) -> None:
     landing = client.get("/ogc").json()
-    assert {link["rel"] for link in landing["links"]} >= {"self", "service-desc", "service-doc", "conformance", "data"}
+    assert {link["rel"] for link in landing["links"]} >= {
+        "self",
+        "service-desc",
+        "service-doc",
+        "conformance",
+        "data",
+    }
     conf = client.get("/ogc/conformance").json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in conf
     assert "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2" in conf
     cols = client.get("/ogc/collections").json()["collections"]
     assert [c["id"] for c in cols] == [
-        "control_units", "water_protection_zones", "water_sources", "ecological_redline",
-        "nature_reserve_zones", "monitoring_points", "admin_divisions",
+        "control_units",
+        "water_protection_zones",
+        "water_sources",
+        "ecological_redline",
+        "nature_reserve_zones",
+        "monitoring_points",
+        "admin_divisions",
     ]
     units = cols[0]
     assert units["storageCrs"] == EPSG.format(4490)
@@ -62,8 +73,21 @@ def test_landing_conformance_and_collections(client: TestClient) -> None:
     queryables = client.get("/ogc/collections/control_units/queryables")
     assert queryables.headers["content-type"] == "application/schema+json"
     props = queryables.json()["properties"]
-    assert list(props) == ["geometry", "code", "name_zh", "name_en", "class", "division_code", "tags", "area_m2"]
-    assert props["class"] == {"type": "string", "title": "Control class", "enum": ["priority", "key", "general"]}
+    assert list(props) == [
+        "geometry",
+        "code",
+        "name_zh",
+        "name_en",
+        "class",
+        "division_code",
+        "tags",
+        "area_m2",
+    ]
+    assert props["class"] == {
+        "type": "string",
+        "title": "Control class",
+        "enum": ["priority", "key", "general"],
+    }
     assert client.get("/ogc/collections/nope").status_code == 404
 
 
@@ -75,20 +99,31 @@ def test_items_counts_ids_properties_and_versions(client: TestClient) -> None:
     assert ids(body) == ["ZH36010220001", "ZH36010310001", "ZH36010320001"]
     assert (body["numberMatched"], body["numberReturned"]) == (3, 3)
     assert body["features"][1]["properties"] == {
-        "code": "ZH36010310001", "name_zh": "西湖区优先保护单元1", "name_en": "Xihu priority protection unit 1",
-        "class": "priority", "division_code": "360103", "tags": ["water_source"],
+        "code": "ZH36010310001",
+        "name_zh": "西湖区优先保护单元1",
+        "name_en": "Xihu priority protection unit 1",
+        "class": "priority",
+        "division_code": "360103",
+        "tags": ["water_source"],
         "area_m2": pytest.approx(body["features"][1]["properties"]["area_m2"]),
     }
     assert ids(client.get(BASE, params={"datetime": "2021-05-01"}).json()) == [
-        "ZH36010230001", "ZH36010310001", "ZH36010320001"]
+        "ZH36010230001",
+        "ZH36010310001",
+        "ZH36010320001",
+    ]
     assert ids(client.get(BASE, params={"class": "key"}).json()) == ["ZH36010220001", "ZH36010320001"]
-    assert ids(client.get(BASE, params={"class": "key", "division_code": "360103"}).json()) == ["ZH36010320001"]
+    assert ids(client.get(BASE, params={"class": "key", "division_code": "360103"}).json()) == [
+        "ZH36010320001"
+    ]
     assert ids(client.get(BASE, params={"class": "mixed"}).json()) == []
     zones = client.get("/ogc/collections/water_protection_zones/items").json()
     assert ids(zones) == ["SY-T-001-I", "SY-T-001-II"]
     points = client.get("/ogc/collections/monitoring_points/items").json()
     assert [(f["id"], f["geometry"]["coordinates"]) for f in points["features"]] == [
-        ("AQ-T-001", [115.95, 28.75]), ("SW-T-001", [115.83, 28.63])]
+        ("AQ-T-001", [115.95, 28.75]),
+        ("SW-T-001", [115.83, 28.63]),
+    ]
     one = client.get(f"{BASE}/ZH36010310001")
     assert one.headers["content-type"] == "application/geo+json"
     assert one.json()["properties"]["class"] == "priority"
@@ -106,7 +141,10 @@ def test_bbox_and_axis_order(client: TestClient) -> None:
     # EPSG:4326 bbox is lat,lon; the lon,lat numbers read as lat 115° match nothing.
     latlon = {"bbox": "28.65,115.95,28.69,115.99", "bbox-crs": EPSG.format(4326)}
     assert ids(client.get(BASE, params=latlon).json()) == ["ZH36010220001"]
-    assert ids(client.get(BASE, params={"bbox": "115.95,28.65,115.99,28.69", "bbox-crs": "EPSG:4326"}).json()) == []
+    assert (
+        ids(client.get(BASE, params={"bbox": "115.95,28.65,115.99,28.69", "bbox-crs": "EPSG:4326"}).json())
+        == []
+    )
     # EPSG:4548 bbox (northing, easting) around the east unit's middle.
     to_gk = Transformer.from_crs(4490, 4548, always_xy=True)
     e0, n0 = to_gk.transform(115.95, 28.65)
@@ -129,7 +167,10 @@ def test_bbox_and_axis_order(client: TestClient) -> None:
 def test_paging_links(client: TestClient) -> None:
     first = client.get(BASE, params={"limit": 1}).json()
     assert (ids(first), first["numberMatched"], first["numberReturned"]) == (["ZH36010220001"], 3, 1)
-    assert rel(first, "prev") is None and rel(first, "self") == "http://testserver/ogc/collections/control_units/items?limit=1"
+    assert (
+        rel(first, "prev") is None
+        and rel(first, "self") == "http://testserver/ogc/collections/control_units/items?limit=1"
+    )
     assert rel(first, "alternate") is not None
     second = client.get(rel(first, "next")).json()  # type: ignore[arg-type]
     assert ids(second) == ["ZH36010310001"] and rel(second, "prev") is not None
@@ -192,10 +233,14 @@ def test_limit_maximum_is_documented(client: TestClient) -> None:
         ("name_en IS NULL", []),
         ("S_INTERSECTS(geometry, POINT(115.95 28.75))", ["ZH36010220001"]),
         ("S_INTERSECTS(geometry, BBOX(115.81, 28.61, 115.82, 28.62))", ["ZH36010310001"]),
-        ("S_INTERSECTS(geometry, POLYGON((115.81 28.71, 115.82 28.71, 115.82 28.72, 115.81 28.71)))",
-         ["ZH36010320001"]),
-        ("\"class\" = 'key' AND S_INTERSECTS(geometry, BBOX(115.85, 28.65, 115.95, 28.75))",
-         ["ZH36010220001", "ZH36010320001"]),
+        (
+            "S_INTERSECTS(geometry, POLYGON((115.81 28.71, 115.82 28.71, 115.82 28.72, 115.81 28.71)))",
+            ["ZH36010320001"],
+        ),
+        (
+            "\"class\" = 'key' AND S_INTERSECTS(geometry, BBOX(115.85, 28.65, 115.95, 28.75))",
+            ["ZH36010220001", "ZH36010320001"],
+        ),
     ],
 )
 def test_cql2_text(client: TestClient, cql: str, expected: list[str]) -> None:
@@ -207,7 +252,9 @@ def test_cql2_text(client: TestClient, cql: str, expected: list[str]) -> None:
 def test_cql2_literal_in_filter_crs(client: TestClient) -> None:
     params = {"filter": "S_INTERSECTS(geometry, POINT(28.63 115.83))", "filter-crs": EPSG.format(4326)}
     assert ids(client.get(BASE, params=params).json()) == ["ZH36010310001"]
-    sources = client.get("/ogc/collections/water_sources/items", params={"filter": "river_zh IS NOT NULL"}).json()
+    sources = client.get(
+        "/ogc/collections/water_sources/items", params={"filter": "river_zh IS NOT NULL"}
+    ).json()
     assert ids(sources) == ["SY-T-001"]
 
 
@@ -229,7 +276,9 @@ def test_conditional_get_and_cors(client: TestClient) -> None:
     other = client.get(BASE, params={"limit": 2, "datetime": "2021-05-01"})
     assert other.headers["etag"] != etag  # another version, another checksum
     assert client.get(BASE, params={"limit": 3}).headers["etag"] != etag
-    pre = client.options(BASE, headers={"origin": "https://map.example", "access-control-request-method": "GET"})
+    pre = client.options(
+        BASE, headers={"origin": "https://map.example", "access-control-request-method": "GET"}
+    )
     assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "*"
 
 
