@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/locate.py
 	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/ogc.py
+	$(BIN)/python bench/previews.py
 
 db-up: install
 	$(BIN)/zoning db up
