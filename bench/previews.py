@@ -17,7 +17,7 @@ from shapely import box
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ensure_dataset  # noqa: E402
+from bench.common import ensure_dataset
 
 RUNS = 40
 
