@@ -326,6 +326,55 @@ def _unsafe_name(name: str) -> str | None:
     return None
 
 
+def check_zip_entries(
+    zf: zipfile.ZipFile, limits: UploadLimits, label: str, max_total: int | None = None
+) -> list[zipfile.ZipInfo]:
+    """Check an archive's directory before anything is read from it: entry count, names that would
+    escape the folder (path traversal), symbolic links, per-entry compression ratio (zip bombs) and
+    the declared total size. Raises InvalidInput with a report naming the offending entry."""
+
+    def fail(code: str, entry: str, message: str) -> InvalidInput:
+        report = ValidationReport()
+        report.error(code, message, key=entry)
+        return refuse(report)
+
+    budget = limits.max_total_bytes if max_total is None else max_total
+    infos = zf.infolist()
+    if len(infos) > limits.max_entries:
+        raise fail(
+            "too_many_entries",
+            label,
+            f"{label} holds {len(infos)} entries; at most {limits.max_entries} are accepted",
+        )
+    for info in infos:
+        why = _unsafe_name(info.filename)
+        if why:
+            raise fail(
+                "unsafe_path", info.filename, f"entry {info.filename!r} {why}: refused (path traversal)"
+            )
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise fail("unsafe_path", info.filename, f"entry {info.filename!r} is a symbolic link: refused")
+        if info.file_size >= limits.ratio_min_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_ratio:
+                raise fail(
+                    "zip_bomb",
+                    info.filename,
+                    f"entry {info.filename!r} expands {ratio:.0f}× ({info.file_size} bytes from "
+                    f"{info.compress_size}); at most {limits.max_ratio:.0f}× is accepted",
+                )
+    declared = sum(i.file_size for i in infos)
+    if declared > budget:
+        raise fail(
+            "too_large",
+            label,
+            f"{label} expands to {declared} bytes; at most "
+            f"{limits.max_total_bytes} bytes are accepted in all",
+        )
+    return infos
+
+
 def _safe_unzip(archive: Path, dest: Path, limits: UploadLimits, budget: list[int], label: str) -> None:
     """Unpack a zip into ``dest`` within the limits; raise with a report naming the offending entry."""
 
@@ -339,41 +388,7 @@ def _safe_unzip(archive: Path, dest: Path, limits: UploadLimits, budget: list[in
     except (zipfile.BadZipFile, OSError) as exc:
         raise fail("bad_archive", label, f"{label} is not a readable zip archive: {exc}") from exc
     with zf:
-        infos = zf.infolist()
-        if len(infos) > limits.max_entries:
-            raise fail(
-                "too_many_entries",
-                label,
-                f"{label} holds {len(infos)} entries; at most {limits.max_entries} are accepted",
-            )
-        for info in infos:
-            why = _unsafe_name(info.filename)
-            if why:
-                raise fail(
-                    "unsafe_path", info.filename, f"entry {info.filename!r} {why}: refused (path traversal)"
-                )
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise fail(
-                    "unsafe_path", info.filename, f"entry {info.filename!r} is a symbolic link: refused"
-                )
-            if info.file_size >= limits.ratio_min_bytes:
-                ratio = info.file_size / max(info.compress_size, 1)
-                if ratio > limits.max_ratio:
-                    raise fail(
-                        "zip_bomb",
-                        info.filename,
-                        f"entry {info.filename!r} expands {ratio:.0f}× ({info.file_size} bytes from "
-                        f"{info.compress_size}); at most {limits.max_ratio:.0f}× is accepted",
-                    )
-        declared = sum(i.file_size for i in infos)
-        if declared > budget[0]:
-            raise fail(
-                "too_large",
-                label,
-                f"{label} expands to {declared} bytes; at most "
-                f"{limits.max_total_bytes} bytes are accepted in all",
-            )
+        infos = check_zip_entries(zf, limits, label, budget[0])
         for info in infos:
             if info.is_dir():
                 continue

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import secrets
+import zipfile
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -21,6 +23,7 @@ from app.reports import screening_html
 from app.security import screen_access
 from geodata import repository
 from geodata.database import translate_errors
+from geodata.importer import UploadLimits, check_zip_entries
 from geodata.snapshots import SnapshotCache
 from zoning.errors import InvalidInput
 from zoning.geometry_input import ParsedFootprint, check_inside, parse_footprint
@@ -29,6 +32,8 @@ from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
 router = APIRouter(tags=["screenings"])
 PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+FOOTPRINT_ARCHIVE_LIMITS = UploadLimits(max_total_bytes=200 * 1024 * 1024, max_entries=50)
+"""A footprint archive is a few files; a larger or bomb-like one is refused before it is read."""
 RECONSTRUCTION_CAVEAT = (
     "本筛查所用分区数据为基于真实行政边界的重建数据，非官方《南昌市“三线一单”生态环境分区管控方案》矢量成果；"
     "结论仅供预判，以生态环境主管部门意见为准。 The zoning used is a reconstruction on real boundaries, not the "
@@ -185,6 +190,9 @@ def create_screening_from_file(
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
+    if data[:4] == b"PK\x03\x04":  # a zip (shapefile set, KMZ): check its directory before reading it
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_zip_entries(archive, FOOTPRINT_ARCHIVE_LIMITS, file.filename or "file")
     parsed = parse_footprint(
         data, filename=file.filename, content_type=file.content_type, crs=crs, field="file"
     )

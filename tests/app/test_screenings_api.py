@@ -365,3 +365,27 @@ def test_pdf_report_carries_id_version_time_caveat_and_renders_chinese(client: T
         if "WenQuanYi" in str(f.get_object()["/BaseFont"])
     ]
     assert cjk and all("/FontFile2" in f["/FontDescriptor"].get_object() for f in cjk)
+
+
+def test_uploaded_zip_bomb_and_traversal_are_refused_before_reading(client: TestClient) -> None:
+    import io
+    import zipfile
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("site.shp", b"\0" * (20 * 1024 * 1024))  # 20 MB of zeros: ~1,000× compression
+    r = client.post(
+        "/v1/screenings/upload",
+        files={"file": ("site.zip", bomb.getvalue(), "application/zip")},
+        data={"industry": "C"},
+    )
+    assert r.status_code == 422 and "expands" in r.json()["detail"] and "site.shp" in r.json()["detail"]
+    climb = io.BytesIO()
+    with zipfile.ZipFile(climb, "w") as z:
+        z.writestr("../../etc/site.shp", b"x")
+    r = client.post(
+        "/v1/screenings/upload",
+        files={"file": ("site.zip", climb.getvalue(), "application/zip")},
+        data={"industry": "C"},
+    )
+    assert r.status_code == 422 and "'..'" in r.json()["detail"]
