@@ -11,8 +11,10 @@ Version ``fixture-2023`` (in force from 2023-01-01): the same, except that the e
 reclassified: ZH36010220001 key over 115.90–116.00 × 28.60–28.80 replaces ZH36010230001.
 
 Water source SY-T-001 intake at (115.83, 28.63); grade I 115.82–115.84 × 28.62–28.64; grade II
-115.81–115.85 × 28.61–28.65 minus grade I. Red line HX-T-0001 115.81–115.86 × 28.61–28.66.
-Nature reserve TEST core zone 115.87–115.89 × 28.67–28.69. Monitoring points: air AQ-T-001 at
+115.81–115.85 × 28.61–28.65 minus grade I; quasi-protection 115.81–115.85 × 28.67–28.69 (upstream
+reach, apart from the red line). Red line HX-T-0001 115.81–115.86 × 28.61–28.66.
+Nature reserve TEST: core zone 115.87–115.89 × 28.67–28.69, experimental ring 115.865–115.895 ×
+28.665–28.695 around it. Monitoring points: air AQ-T-001 at
 (115.95, 28.75), surface water SW-T-001 at (115.83, 28.63).
 """
 
@@ -33,7 +35,9 @@ EAST = box(115.90, 28.60, 116.00, 28.80)
 GRADE_I = box(115.82, 28.62, 115.84, 28.64)
 GRADE_II = box(115.81, 28.61, 115.85, 28.65).difference(GRADE_I)
 REDLINE = box(115.81, 28.61, 115.86, 28.66)
+QUASI = box(115.81, 28.67, 115.85, 28.69)
 RESERVE_CORE = box(115.87, 28.67, 115.89, 28.69)
+RESERVE_EXPERIMENTAL = box(115.865, 28.665, 115.895, 28.695).difference(RESERVE_CORE)
 AIR_STATION = Point(115.95, 28.75)
 WATER_SECTION = Point(115.83, 28.63)
 
@@ -158,6 +162,7 @@ def _layers(reclassified: bool) -> DatasetLayers:
         water_zones=[
             {"source_code": "SY-T-001", "grade": "I", "geometry": _mp(GRADE_I)},
             {"source_code": "SY-T-001", "grade": "II", "geometry": _mp(GRADE_II)},
+            {"source_code": "SY-T-001", "grade": "quasi", "geometry": _mp(QUASI)},
         ],
         redlines=[
             {
@@ -175,6 +180,14 @@ def _layers(reclassified: bool) -> DatasetLayers:
                 "reserve_level": "provincial",
                 "zone": "core",
                 "geometry": _mp(RESERVE_CORE),
+            },
+            {
+                "reserve_code": "TEST",
+                "reserve_name_zh": "测试自然保护区",
+                "reserve_name_en": "Test reserve",
+                "reserve_level": "provincial",
+                "zone": "experimental",
+                "geometry": _mp(RESERVE_EXPERIMENTAL),
             },
         ],
         monitoring_points=[

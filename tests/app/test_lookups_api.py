@@ -80,7 +80,7 @@ def test_water_sources(client: TestClient) -> None:
         "市级",
         {"lon": 115.83, "lat": 28.63},
     )
-    assert [z["grade"] for z in source["zones"]] == ["I", "II"]
+    assert [z["grade"] for z in source["zones"]] == ["I", "II", "quasi"]
 
 
 def test_monitoring_points_paging_and_filters(client: TestClient) -> None:
@@ -123,7 +123,7 @@ def test_water_source_record_and_previews(client: TestClient) -> None:
     assert (body["code"], body["intake"], [z["grade"] for z in body["zones"]]) == (
         "SY-T-001",
         {"lon": 115.83, "lat": 28.63},
-        ["I", "II"],
+        ["I", "II", "quasi"],
     )
     assert client.get("/v1/water-sources/SY-T-999").status_code == 404
     page = client.get("/v1/water-sources/SY-T-001", params={"f": "html"})

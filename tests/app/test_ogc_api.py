@@ -118,7 +118,7 @@ def test_items_counts_ids_properties_and_versions(client: TestClient) -> None:
     ]
     assert ids(client.get(BASE, params={"class": "mixed"}).json()) == []
     zones = client.get("/ogc/collections/water_protection_zones/items").json()
-    assert ids(zones) == ["SY-T-001-I", "SY-T-001-II"]
+    assert ids(zones) == ["SY-T-001-I", "SY-T-001-II", "SY-T-001-quasi"]
     points = client.get("/ogc/collections/monitoring_points/items").json()
     assert [(f["id"], f["geometry"]["coordinates"]) for f in points["features"]] == [
         ("AQ-T-001", [115.95, 28.75]),
@@ -131,6 +131,10 @@ def test_items_counts_ids_properties_and_versions(client: TestClient) -> None:
     assert client.get(f"{BASE}/ZH36010230001", params={"datetime": "2022-01-01"}).status_code == 200
     reserve = client.get("/ogc/collections/nature_reserve_zones/items/TEST-core").json()
     assert reserve["properties"]["zone"] == "core"
+    assert ids(client.get("/ogc/collections/nature_reserve_zones/items").json()) == [
+        "TEST-core",
+        "TEST-experimental",
+    ]
 
 
 def test_bbox_and_axis_order(client: TestClient) -> None:

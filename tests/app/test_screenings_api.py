@@ -389,3 +389,47 @@ def test_uploaded_zip_bomb_and_traversal_are_refused_before_reading(client: Test
         data={"industry": "C"},
     )
     assert r.status_code == 422 and "'..'" in r.json()["detail"]
+
+
+def test_quasi_protection_zone_by_how_much_the_industry_pollutes(client: TestClient) -> None:
+    """水污染防治法 art. 67: seriously polluting industries are prohibited, others conditional."""
+    point = {"type": "Point", "coordinates": [115.83, 28.68]}  # in the quasi zone, outside the red line
+    chem = screen(client, point, "C2614").json()
+    water = [
+        (f["severity"], f["citation"]["article"], f["subject"])
+        for f in chem["result"]["findings"]
+        if f["layer"] == "water_protection_zone"
+    ]
+    assert water == [("prohibited", "第六十七条", "SY-T-001 准保护区")]
+    assert chem["result"]["verdict"] == "prohibited"
+    office = screen(client, point, "6510").json()
+    water = [
+        (f["severity"], f["citation"]["article"])
+        for f in office["result"]["findings"]
+        if f["layer"] == "water_protection_zone"
+    ]
+    assert water == [("conditional", "第六十七条")]
+    assert office["result"]["layers"]["ecological_redline"]["status"] == "clear"
+    assert office["result"]["verdict"] == "conditional"
+
+
+def test_nature_reserve_experimental_zone_refuses_polluting_facilities_only(client: TestClient) -> None:
+    """自然保护区条例 art. 32: polluting production facilities prohibited in the experimental zone."""
+    point = {"type": "Point", "coordinates": [115.867, 28.68]}  # in the ring, west of the core
+    plant = screen(client, point, "3011").json()
+    reserve = [
+        (f["severity"], f["citation"]["article"], f["subject"])
+        for f in plant["result"]["findings"]
+        if f["layer"] == "nature_reserve_zone"
+    ]
+    assert reserve == [("prohibited", "第三十二条", "TEST 实验区")]
+    hostel = screen(client, point, "6110").json()
+    reserve = [
+        (f["severity"], f["citation"]["article"])
+        for f in hostel["result"]["findings"]
+        if f["layer"] == "nature_reserve_zone"
+    ]
+    assert reserve == [("conditional", "第三十二条")]
+    assert [z["zone"] for z in hostel["result"]["layers"]["nature_reserve_zones"]["features"]] == [
+        "experimental"
+    ]
