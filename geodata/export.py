@@ -27,7 +27,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import shapely
 from geoalchemy2.functions import ST_AsBinary
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from geodata import models as m
 from geodata import repository
@@ -247,6 +247,9 @@ RESHAPE_MIN_M2 = 100.0
 RESHAPE_MIN_SHARE = 1e-5
 """A unit counts as reshaped when its old and new geometry differ by more than 100 m² and more
 than 0.001 % of its area: less is the noise of a reprojection or a format round trip."""
+RECLASSIFY_MAX_SHARE = 0.01
+"""A removed and an added unit whose shapes differ by less than this share of the area are one unit
+reclassified (its code changed with its class digit)."""
 
 
 def diff_versions(conn: Connection, label_a: str, label_b: str) -> dict[str, Any]:
@@ -271,7 +274,8 @@ def diff_versions(conn: Connection, label_a: str, label_b: str) -> dict[str, Any
     }
     added = sorted(set(units_b) - set(units_a))
     removed = sorted(set(units_a) - set(units_b))
-    reclassified, renamed = [], []
+    reclassified: list[dict[str, Any]] = []
+    renamed: list[dict[str, Any]] = []
     for code in sorted(set(units_a) & set(units_b)):
         ra, rb = units_a[code], units_b[code]
         if ra.control_class != rb.control_class:
@@ -279,6 +283,37 @@ def diff_versions(conn: Connection, label_a: str, label_b: str) -> dict[str, Any
         if ra.name_zh != rb.name_zh:
             renamed.append({"code": code, "from": ra.name_zh, "to": rb.name_zh})
     symdiff = func.ST_Area(func.geography(func.ST_SymDifference(ua.c.geom, ub.c.geom)))
+    if added and removed:
+        # The class is part of the code (ZH + division + class digit + sequence), so a reclassified
+        # unit comes back under a new code: pair a removed and an added unit of the same division
+        # whose shapes coincide (symmetric difference under 1 % of the area) as a reclassification.
+        pairs = conn.execute(
+            select(
+                ua.c.code.label("code_a"), ub.c.code.label("code_b"), ua.c.area_m2, symdiff.label("symdiff")
+            )
+            .join(
+                ub, and_(ub.c.division_code == ua.c.division_code, func.ST_Intersects(ua.c.geom, ub.c.geom))
+            )
+            .where(
+                ua.c.version_id == a.id,
+                ub.c.version_id == b.id,
+                ua.c.code.in_(removed),
+                ub.c.code.in_(added),
+            )
+            .order_by(ub.c.code)
+        )
+        for r in pairs:
+            if r.symdiff < RECLASSIFY_MAX_SHARE * r.area_m2 and r.code_a in removed and r.code_b in added:
+                reclassified.append(
+                    {
+                        "code": r.code_b,
+                        "from_code": r.code_a,
+                        "from": units_a[r.code_a].control_class,
+                        "to": units_b[r.code_b].control_class,
+                    }
+                )
+                removed.remove(r.code_a)
+                added.remove(r.code_b)
     reshaped = []
     for r in conn.execute(
         select(
