@@ -54,7 +54,7 @@ SnapshotDep = Annotated[ZoningSnapshot, Depends(get_snapshot)]
 
 def get_version(conn: Annotated[Connection, Depends(get_connection)], as_of: AsOf = None) -> VersionInfo:
     """The dataset version in force today, or on ``as_of`` (read from the store)."""
-    return repository.version_in_force(conn, as_of or date.today())
+    return repository.version_in_force(conn, as_of or date.today(), asked=as_of is not None)
 
 
 VersionDep = Annotated[VersionInfo, Depends(get_version)]

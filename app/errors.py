@@ -78,7 +78,20 @@ def _location(loc: tuple[Any, ...]) -> tuple[str | None, str]:
     parts = [str(p) for p in loc]
     where = parts[0] if parts and parts[0] in {"query", "path", "body", "header", "cookie"} else None
     field = ".".join(parts[1:] if where else parts) or None
-    return where, field or ""
+    # An error about the whole body (not JSON, wrong type) is located at "body" itself.
+    return where, field or where or ""
+
+
+def _json_safe(value: Any, limit: int = 200) -> Any:
+    """The offending input echoed back, as JSON can carry it (bytes decoded, long text cut)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "…"
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 async def _validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -90,7 +103,7 @@ async def _validation_handler(request: Request, exc: RequestValidationError) -> 
                 "in": where,
                 "field": field,
                 "message": err.get("msg", "invalid"),
-                "input": err.get("input") if err.get("type") != "missing" else None,
+                "input": _json_safe(err.get("input")) if err.get("type") != "missing" else None,
             }
         )
     first = errors[0] if errors else {"field": None, "message": "invalid request", "in": None}

@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, LargeBinary, String, and_, bindparam, func, insert, or_, select, update
 
 from geodata import models as m
-from zoning.errors import NotFound, NoVersionInForce
+from zoning.errors import NotFound, NoVersionInForce, NoVersionOnDate
 from zoning.snapshot import (
     DivisionRecord,
     MonitoringPointRecord,
@@ -288,8 +288,12 @@ def list_versions(conn: Connection) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in result]
 
 
-def version_in_force(conn: Connection, on: date) -> VersionInfo:
-    """The version in force on a date; raises NoVersionInForce when there is none."""
+def version_in_force(conn: Connection, on: date, *, asked: bool = False) -> VersionInfo:
+    """The version in force on a date.
+
+    When none is, raises NoVersionOnDate (404) if the caller asked for that date (``asked``), else
+    NoVersionInForce (503: the service has nothing to answer from today).
+    """
     t = m.dataset_version
     row = conn.execute(
         select(*_VERSION_COLUMNS).where(
@@ -299,7 +303,8 @@ def version_in_force(conn: Connection, on: date) -> VersionInfo:
         )
     ).first()
     if row is None:
-        raise NoVersionInForce(f"no published dataset version is in force on {on.isoformat()}", field="as_of")
+        error = NoVersionOnDate if asked else NoVersionInForce
+        raise error(f"no published dataset version is in force on {on.isoformat()}", field="as_of")
     return _version_info(row)
 
 

@@ -95,7 +95,7 @@ class SnapshotCache:
         if current is not None and on == date.today():
             return current
         with translate_errors(), self._engine.connect() as conn:
-            info = repository.version_in_force(conn, on)
+            info = repository.version_in_force(conn, on, asked=on != date.today())
             if (
                 current is not None
                 and current.version.id == info.id

@@ -58,6 +58,13 @@ class NoVersionInForce(ZoningError):
     title = "No dataset version in force"
 
 
+class NoVersionOnDate(NotFound):
+    """The caller asked for a date (``as_of``) on which no published version was in force."""
+
+    code = "no_version_on_date"
+    title = "No dataset version in force on that date"
+
+
 class StoreUnavailable(ZoningError):
     """The PostGIS store cannot be reached or did not answer in time."""
 

@@ -162,7 +162,7 @@ def _version(request: Request) -> tuple[VersionInfo, datetime | None]:
         info = request.app.state.snapshots.current().version
     else:
         with translate_errors(), engine.connect() as conn:
-            info = repository.version_in_force(conn, on)
+            info = repository.version_in_force(conn, on, asked=True)
     key = f"{info.id}:{info.checksum}"
     published = _VERSION_META.get(key)
     if published is None:

@@ -84,12 +84,20 @@ def test_as_of_picks_the_version_in_force_then(client: TestClient) -> None:
     assert new["dataset"]["label"] == "fixture-2023"
 
 
-def test_as_of_before_any_version_is_503_problem(client: TestClient) -> None:
-    r = locate(client, lon=115.95, lat=28.65, as_of="2019-06-01")
-    assert r.status_code == 503
-    assert r.headers["content-type"] == "application/problem+json"
-    assert r.json()["code"] == "no_version_in_force"
-    assert "2019-06-01" in r.json()["detail"]
+def test_as_of_before_any_version_is_a_404_on_that_field(client: TestClient) -> None:
+    """Asking about a date no version covers is the caller's question, not the service failing."""
+    for params in ({"lon": 115.95, "lat": 28.65, "as_of": "2019-06-01"},):
+        r = locate(client, **params)
+        assert r.status_code == 404
+        assert r.headers["content-type"] == "application/problem+json"
+        assert (r.json()["code"], r.json()["field"]) == ("no_version_on_date", "as_of")
+        assert "2019-06-01" in r.json()["detail"]
+    assert client.get("/v1/units", params={"as_of": "0481-10-02"}).status_code == 404
+    assert (
+        client.post("/v1/locate", json={"points": [[115.95, 28.65]], "as_of": "2019-01-01"}).status_code
+        == 404
+    )
+    assert client.get("/v1/water-sources/SY-T-001", params={"as_of": "2019-01-01"}).status_code == 404
 
 
 def test_point_on_shared_boundary_belongs_to_both_units(client: TestClient) -> None:

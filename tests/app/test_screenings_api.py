@@ -433,3 +433,13 @@ def test_nature_reserve_experimental_zone_refuses_polluting_facilities_only(clie
     assert [z["zone"] for z in hostel["result"]["layers"]["nature_reserve_zones"]["features"]] == [
         "experimental"
     ]
+
+
+def test_a_body_that_is_not_json_is_a_422_naming_the_body(client: TestClient) -> None:
+    r = client.post(
+        "/v1/screenings",
+        content=b'{"footprint": "POINT(115.9 28.7)", "industry": "C"}',
+        headers={"content-type": "text/plain"},
+    )
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["field"] == "body" and isinstance(r.json()["errors"][0]["input"], str)
