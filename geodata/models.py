@@ -6,6 +6,8 @@ The migrations are the source of truth for constraints; these definitions are wh
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
@@ -23,8 +25,6 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-
-from enum import StrEnum
 
 from zoning import vocabulary as v
 
