@@ -78,7 +78,9 @@ def main() -> None:
         record = {"id": "SCR-BENCH", "footprint": footprint.__geo_interface__, "result": result}
         geometries = {
             "units": {u.code: u.geometry for u in units},
-            "water_zones": {f"{z.source_code} {z.grade.value}": z.geometry for z in snapshot.water_zones.records},
+            "water_zones": {
+                f"{z.source_code} {z.grade.value}": z.geometry for z in snapshot.water_zones.records
+            },
             "redlines": {r.code: r.geometry for r in snapshot.redlines.records},
         }
         return screening_preview_from_record(record, geometries)
@@ -91,7 +93,9 @@ def main() -> None:
         ("screening (incl. screening)", screening),
     ):
         p50, p95, top = timed(render)
-        print(f"{name:<34} {p50:>8.1f} {p95:>8.1f} {top:>8.1f}   <= 200 ms {'OK' if p50 <= 200 else 'MISSED'}")
+        print(
+            f"{name:<34} {p50:>8.1f} {p95:>8.1f} {top:>8.1f}   <= 200 ms {'OK' if p50 <= 200 else 'MISSED'}"
+        )
     engine.dispose()
 
 
