@@ -5,6 +5,10 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /srv/zoning
 
+# The CJK TrueType font embedded in PDF screening reports.
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY zoning ./zoning
