@@ -88,26 +88,13 @@ def read_layers(conn: Connection, version_id: int) -> DatasetLayers:
             rec["geometry"] = shapely.from_wkb(r.wkb)
             records.append(rec)
         setattr(layers, name, records)
-    a = m.access_rule
     layers.rules = [
         {
             **dict(r._mapping),
             "industry_codes": list(r.industry_codes or []),
             "conditions": dict(r.conditions or {}),
         }
-        for r in conn.execute(
-            select(
-                a.c.unit_code,
-                a.c.dimension,
-                a.c.clause_no,
-                a.c.text_zh,
-                a.c.effect,
-                a.c.industry_codes,
-                a.c.conditions,
-            )
-            .where(a.c.version_id == version_id)
-            .order_by(a.c.unit_code.nulls_first(), a.c.dimension, a.c.clause_no)
-        )
+        for r in repository.rule_rows(conn, version_id)
     ]
     return layers
 

@@ -319,6 +319,26 @@ def _geom(column: Any) -> Any:
     return ST_AsBinary(column).label("wkb")
 
 
+def rule_rows(conn: Connection, version_id: int) -> list[Any]:
+    """Every access-list clause of a version, in list order (the city-wide requirements first)."""
+    a = m.access_rule
+    return list(
+        conn.execute(
+            select(
+                a.c.unit_code,
+                a.c.dimension,
+                a.c.clause_no,
+                a.c.text_zh,
+                a.c.effect,
+                a.c.industry_codes,
+                a.c.conditions,
+            )
+            .where(a.c.version_id == version_id)
+            .order_by(a.c.unit_code.nulls_first(), a.c.dimension, a.c.clause_no)
+        )
+    )
+
+
 def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
     """Read every layer of a version into an immutable, indexed snapshot."""
     vid = version.id
@@ -427,7 +447,6 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
             .order_by(s_.c.code)
         )
     ]
-    a = m.access_rule
     rules = [
         RuleRecord(
             r.unit_code,
@@ -438,19 +457,7 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
             tuple(r.industry_codes),
             dict(r.conditions),
         )
-        for r in conn.execute(
-            select(
-                a.c.unit_code,
-                a.c.dimension,
-                a.c.clause_no,
-                a.c.text_zh,
-                a.c.effect,
-                a.c.industry_codes,
-                a.c.conditions,
-            )
-            .where(a.c.version_id == vid)
-            .order_by(a.c.unit_code.nulls_first(), a.c.dimension, a.c.clause_no)
-        )
+        for r in rule_rows(conn, vid)
     ]
     return ZoningSnapshot.build(
         version,
