@@ -519,7 +519,7 @@ def read_industries(conn: Connection) -> list[dict[str, Any]]:
 
 def feature_geometries(conn: Connection, label: str, layer: str, keys: Sequence[str]) -> dict[str, Any]:
     """GeoJSON geometries (EPSG:4490) of named features of one version: units by code, zones by
-    'source_code grade', red line by code."""
+    'source_code grade', red line by code, reserve zones by 'reserve_code zone'."""
     version = version_by_label(conn, label)
     key: Any
     if layer == "units":
@@ -531,6 +531,9 @@ def feature_geometries(conn: Connection, label: str, layer: str, keys: Sequence[
     elif layer == "water_zones":
         t = m.water_protection_zone
         key = t.c.source_code + " " + t.c.grade.cast(String)
+    elif layer == "reserve_zones":
+        t = m.nature_reserve_zone
+        key = t.c.reserve_code + " " + t.c.zone.cast(String)
     else:
         raise ValueError(f"unknown layer {layer}")
     rows = conn.execute(

@@ -289,6 +289,8 @@ def screen(
                     "level": p.level,
                     "subtype": p.subtype,
                     "distance_m": _r(footprint.distance(layer.planar[i]), 1),
+                    "lon": round(p.geometry.x, 6),
+                    "lat": round(p.geometry.y, 6),
                 }
             )
     monitoring.sort(key=lambda m: (m["distance_m"], m["code"]))

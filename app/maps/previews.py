@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from branca.element import Element, Figure
 from pyproj import Transformer
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from app.maps import layers as L
@@ -559,6 +559,30 @@ def screening_preview_from_record(
         if g is not None:
             touched.append(
                 {"layer": "redlines", "code": r["code"], "name_zh": r.get("name_zh", ""), "geometry": geom(g)}
+            )
+    for z in layers.get("nature_reserve_zones", {}).get("features", []):
+        g = geometries.get("reserve_zones", {}).get(f"{z['reserve_code']} {z['zone']}")
+        if g is not None:
+            touched.append(
+                {
+                    "layer": "reserve_zones",
+                    "code": z["reserve_code"],
+                    "name_zh": z.get("reserve_name_zh", ""),
+                    "zone": z["zone"],
+                    "geometry": geom(g),
+                }
+            )
+    for p in layers.get("monitoring_points", {}).get("features", []):
+        if "lon" in p and "lat" in p:
+            touched.append(
+                {
+                    "layer": "monitoring",
+                    "code": p["code"],
+                    "name_zh": p.get("name_zh", ""),
+                    "kind": p["kind"],
+                    "distance_m": p.get("distance_m"),
+                    "geometry": Point(p["lon"], p["lat"]),
+                }
             )
     footprint = shape(record["footprint"])
     buffer_m = float(result.get("buffer_m") or 0)

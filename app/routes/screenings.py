@@ -217,6 +217,9 @@ def _touched(record: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
             f"{z['source_code']} {z['grade']}": z for z in layers["water_protection_zones"]["features"]
         },
         "redlines": {r["code"]: r for r in layers["ecological_redline"]["features"]},
+        "reserve_zones": {
+            f"{z['reserve_code']} {z['zone']}": z for z in layers["nature_reserve_zones"]["features"]
+        },
     }
 
 
@@ -248,6 +251,7 @@ def _geojson(record: dict[str, Any], geometries: dict[str, dict[str, Any]]) -> d
         "units": "control_unit",
         "water_zones": "water_protection_zone",
         "redlines": "ecological_redline",
+        "reserve_zones": "nature_reserve_zone",
     }
     for layer, items in _touched(record).items():
         for key, geometry in sorted(geometries[layer].items()):

@@ -443,3 +443,22 @@ def test_a_body_that_is_not_json_is_a_422_naming_the_body(client: TestClient) ->
     )
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["field"] == "body" and isinstance(r.json()["errors"][0]["input"], str)
+
+
+def test_screening_report_map_draws_reserve_zones_and_monitoring_points(client: TestClient) -> None:
+    from html import unescape
+
+    # from the grade II corner (SW-T-001 is 2.2 km away) into the reserve's experimental ring
+    created = screen(client, polygon(115.845, 28.645, 115.875, 28.675), "7310", buffer_m=3000)
+    record = created.json()
+    points = record["result"]["layers"]["monitoring_points"]["features"]
+    assert [(p["code"], p["lon"], p["lat"]) for p in points] == [("SW-T-001", 115.83, 28.63)]
+    geojson = client.get(created.headers["location"], params={"f": "geojson"}).json()
+    reserve = [
+        f["properties"]["zone"]
+        for f in geojson["features"]
+        if f["properties"]["role"] == "nature_reserve_zone"
+    ]
+    assert reserve == ["core", "experimental"]  # the ring touched, the core reached by the buffer
+    page = unescape(client.get(created.headers["location"], params={"f": "html"}).text)
+    assert "SW-T-001" in page and "TEST" in page
