@@ -30,6 +30,20 @@ class InvalidInput(ZoningError):
     title = "Invalid input"
 
 
+class MissingParameter(InvalidInput):
+    """A required request parameter is absent."""
+
+    code = "missing_parameter"
+    title = "Missing parameter"
+
+
+class InvalidParameter(InvalidInput):
+    """A request parameter is not of its type or not one of its values."""
+
+    code = "invalid_parameter"
+    title = "Invalid parameter"
+
+
 class InvalidCoordinate(InvalidInput):
     """A coordinate is missing, not a number, or outside its valid range."""
 
