@@ -28,12 +28,13 @@ def _say(message: str) -> None:
 
 
 def _ensure_database(settings: Settings) -> str:
-    """Bring up the local cluster unless an external URL is configured; return the URL."""
+    """Bring up the local cluster unless an external URL is configured; return the owner's URL
+    (operator commands migrate, load, import and publish as the owner; the service does not)."""
     db = settings.database
     if db.uses_local_cluster:
         localdb.up(db.local_cluster(), log=_say)
         _say(f"local PostGIS ready on 127.0.0.1:{db.local_port} ({db.local_cluster().pgdata})")
-    return db.resolved_url()
+    return db.resolved_owner_url()
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
