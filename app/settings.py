@@ -78,6 +78,12 @@ class ServiceSettings(BaseSettings):
         default=5.0, gt=0, description="How often a worker checks which dataset version is in force."
     )
     readiness_timeout_s: float = Field(default=1.5, gt=0)
+    publish_horizon_days: int = Field(
+        default=366,
+        ge=1,
+        le=3660,
+        description="How far ahead of today a publish may be dated (ZONING_PUBLISH_HORIZON_DAYS).",
+    )
 
 
 class MapSettings(BaseSettings):

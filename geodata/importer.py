@@ -43,7 +43,7 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -58,7 +58,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, select
 
 from geodata import coverage, repository
 from geodata import models as m
@@ -1539,96 +1539,7 @@ def _audit_failure(engine: Engine, actor: str, label: str, exc: InvalidInput) ->
 
 # ------------------------------------------------------------------------------------ publishing
 
-
-PUBLISH_LOCK_KEY = 0x5A4F4E45
-"""Advisory-lock key serialising publishes across processes."""
-
-
-def publish(engine: Engine, label: str, effective_from: Any, *, actor: str) -> dict[str, Any]:
-    """Put a draft in force from a date, superseding the version in force; audit it.
-
-    Refuses (InvalidInput, field ``effective_from``) a date on or before the effective date of the
-    version in force: back-dating would rewrite which version answered past requests, and a
-    decision taken under the old version must stay explainable against it. A later date — even in
-    the future — supersedes the open-ended version from that day; running services swap their
-    snapshot at their next check once the date has come. Only drafts are published.
-    """
-    from datetime import date
-
-    from geodata import keys
-
-    if isinstance(effective_from, str):
-        try:
-            effective_from = date.fromisoformat(effective_from)
-        except ValueError as exc:
-            raise InvalidInput(
-                f"effective_from {effective_from!r} is not a date YYYY-MM-DD", field="effective_from"
-            ) from exc
-    t = m.dataset_version
-    try:
-        with translate_errors(), engine.begin() as conn:
-            # One publisher at a time: the check below and the update must see the same state.
-            # (a transaction-scoped advisory lock: imports writing drafts meanwhile are not blocked).
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUBLISH_LOCK_KEY})
-            row = conn.execute(select(t.c.id, t.c.status, t.c.checksum).where(t.c.label == label)).first()
-            if row is None:
-                from zoning.errors import NotFound
-
-                raise NotFound(f"no dataset version is labelled {label!r}", field="label")
-            if row.status != v.VersionStatus.DRAFT.value:
-                raise InvalidInput(
-                    f"version {label!r} is {row.status}, not a draft: only drafts are published",
-                    field="label",
-                )
-            current = conn.execute(
-                select(t.c.label, t.c.effective_from).where(
-                    t.c.status == "published", t.c.effective_to.is_(None)
-                )
-            ).first()
-            if current is not None and effective_from <= current.effective_from:
-                raise InvalidInput(
-                    f"effective_from {effective_from.isoformat()} is not after {current.effective_from.isoformat()}, "
-                    f"when the version in force ({current.label}) took effect; back-dating is refused",
-                    field="effective_from",
-                )
-            repository.publish_version(conn, row.id, effective_from)
-            before = (
-                {"in_force": current.label, "effective_from": current.effective_from.isoformat()}
-                if current is not None
-                else None
-            )
-            after = {
-                "published": label,
-                "effective_from": effective_from.isoformat(),
-                "checksum": row.checksum,
-            }
-            keys.record_event(
-                conn,
-                actor=actor,
-                action="dataset.publish",
-                target=label,
-                outcome="ok",
-                before=before,
-                after=after,
-            )
-    except ZoningError as exc:
-        # The refusal stands even if the store cannot record it.
-        with suppress(ZoningError), translate_errors():
-            keys.record_event_now(
-                engine,
-                actor=actor,
-                action="dataset.publish",
-                target=label,
-                outcome="failed",
-                after={"detail": exc.detail, "effective_from": str(effective_from)},
-            )
-        raise
-    return {
-        "label": label,
-        "status": "published",
-        "effective_from": effective_from.isoformat(),
-        "superseded": before,
-    }
-
+# Publishing lives in geodata.publishing; the names stay importable from here.
+from geodata.publishing import publish  # noqa: E402
 
 __all__ += ["assemble", "check_label", "default_label", "publish", "refuse", "unpacked"]

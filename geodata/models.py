@@ -10,8 +10,8 @@ from enum import StrEnum
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    BigInteger,
     CHAR,
+    BigInteger,
     Boolean,
     Column,
     Date,
