@@ -219,7 +219,9 @@ def insert_version(
     return int(version_id)
 
 
-def publish_version(conn: Connection, version_id: int, effective_from: date, *, today: date) -> None:
+def publish_version(
+    conn: Connection, version_id: int, effective_from: date, *, today: date | None = None
+) -> None:
     """Put a draft in force from a date; the version in force then stops being in force that day.
 
     The version in force gets ``effective_to`` at once (the ranges say which version answers on
@@ -229,6 +231,7 @@ def publish_version(conn: Connection, version_id: int, effective_from: date, *, 
     any overlap left.
     """
     t = m.dataset_version
+    today = today or date.today()
     current = conn.execute(
         select(t.c.id).where(t.c.status == VersionStatus.PUBLISHED.value, t.c.effective_to.is_(None))
     ).first()
