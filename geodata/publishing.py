@@ -35,6 +35,14 @@ DEFAULT_HORIZON_DAYS = 366
 """How far ahead a publish may be dated, by default: a year, leap day included."""
 
 
+def settle(engine: Engine, today: date | None = None) -> int:
+    """Relabel ``superseded`` the versions whose successor's date has arrived, in a transaction of
+    its own (so that a publish refused afterwards does not roll the relabelling back)."""
+    with translate_errors(), engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUBLISH_LOCK_KEY})
+        return repository.settle_statuses(conn, today or date.today())
+
+
 def _as_date(value: Any) -> date:
     if isinstance(value, date):
         return value
@@ -114,11 +122,11 @@ def publish(
     today = today or date.today()
     try:
         effective_from = _as_date(effective_from)
+        settle(engine, today)
         with translate_errors(), engine.begin() as conn:
             # One publisher at a time: the checks and the update must see the same state
             # (a transaction-scoped lock: imports writing drafts meanwhile are not blocked).
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUBLISH_LOCK_KEY})
-            repository.settle_statuses(conn, today)
             row, current = _check_publish(conn, label, effective_from, today, horizon_days)
             repository.publish_version(conn, row.id, effective_from, today=today)
             before = (
@@ -158,9 +166,9 @@ def unpublish(engine: Engine, label: str, *, actor: str, today: date | None = No
     in force or superseded has answered requests, and its record must stay."""
     today = today or date.today()
     try:
+        settle(engine, today)
         with translate_errors(), engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUBLISH_LOCK_KEY})
-            repository.settle_statuses(conn, today)
             row = _draft(conn, label)
             state = repository.status_on(row.status, row.effective_from, row.effective_to, today)
             if state != "scheduled":
