@@ -80,9 +80,12 @@ class DatasetUnpublished(BaseModel):
 def _save_upload(upload: UploadFile, folder: Path, limits: importer.UploadLimits) -> Path:
     """Copy an upload to disk, refusing it once it is larger than the bundle limit."""
     name = Path(upload.filename or "bundle.zip").name
-    if not name.lower().endswith(".zip"):
-        raise InvalidInput(f"upload {name!r}: send the bundle as a .zip", field="file")
-    path = folder / "bundle.zip"
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".zip", ".gpkg", ".geojson", ".json"):
+        raise InvalidInput(
+            f"upload {name!r}: send the bundle as a .zip, or one .gpkg or .geojson file", field="file"
+        )
+    path = folder / f"bundle{suffix}"
     written = 0
     with open(path, "wb") as out:
         while chunk := upload.file.read(UPLOAD_CHUNK):
@@ -104,7 +107,11 @@ def create_dataset(
     principal: AdminDep,
     engine: Annotated[Engine, Depends(get_engine)],
     file: Annotated[
-        UploadFile, File(description="The bundle: a .zip of shapefile sets, a GeoPackage or GeoJSON files.")
+        UploadFile,
+        File(
+            description="The bundle: a .zip of shapefile sets, a GeoPackage or GeoJSON files; or one bare "
+            ".gpkg or .geojson file. The control-unit layer is found by name or by its HJZHGKDYBM field."
+        ),
     ],
     label: Annotated[
         str | None, Form(description="Label of the new version; default import-YYYYMMDD-HHMMSS.")
