@@ -313,7 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("label")
     pub.add_argument("--effective", required=True, help="effective date YYYY-MM-DD")
     pub.set_defaults(func=cmd_publish)
-    unp = sub.add_parser("unpublish", help="cancel a scheduled publish; the version becomes a draft (audited)")
+    unp = sub.add_parser(
+        "unpublish", help="cancel a scheduled publish; the version becomes a draft (audited)"
+    )
     unp.add_argument("label")
     unp.set_defaults(func=cmd_unpublish)
     aud = sub.add_parser("audit", help="the audit trail: verify its hash chain")

@@ -180,9 +180,7 @@ def _apt(
     if result.returncode != 0:
         lines = [ln.strip() for ln in (result.stderr or result.stdout).splitlines() if ln.strip()]
         errors = [ln for ln in lines if ln.startswith("E:")] or lines[-1:] or ["no output"]
-        raise LocalDatabaseError(
-            f"apt-get {arguments[0]} failed (exit {result.returncode}): {errors[0]}"
-        )
+        raise LocalDatabaseError(f"apt-get {arguments[0]} failed (exit {result.returncode}): {errors[0]}")
 
 
 def _dpkg_locked(lock: Path) -> bool:
@@ -366,9 +364,7 @@ def ensure_service_role(cluster: LocalCluster) -> None:
     in the service credentials file, so the file stays the truth after a re-run.
     """
     with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_roles WHERE rolname = %s", (cluster.service_user,)
-        ).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (cluster.service_user,)).fetchone()
         verb = sql.SQL("ALTER ROLE" if exists else "CREATE ROLE")
         conn.execute(
             sql.SQL(

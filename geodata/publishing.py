@@ -49,13 +49,17 @@ def _as_date(value: Any) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:
-        raise InvalidInput(f"effective_from {value!r} is not a date YYYY-MM-DD", field="effective_from") from exc
+        raise InvalidInput(
+            f"effective_from {value!r} is not a date YYYY-MM-DD", field="effective_from"
+        ) from exc
 
 
 def _draft(conn: Connection, label: str) -> Any:
     t = m.dataset_version
     row = conn.execute(
-        select(t.c.id, t.c.status, t.c.checksum, t.c.effective_from, t.c.effective_to).where(t.c.label == label)
+        select(t.c.id, t.c.status, t.c.checksum, t.c.effective_from, t.c.effective_to).where(
+            t.c.label == label
+        )
     ).first()
     if row is None:
         raise NotFound(f"no dataset version is labelled {label!r}", field="label")
@@ -198,7 +202,9 @@ def unpublish(engine: Engine, label: str, *, actor: str, today: date | None = No
     }
 
 
-def _audit_refusal(engine: Engine, actor: str, action: str, label: str, exc: ZoningError, **extra: str) -> None:
+def _audit_refusal(
+    engine: Engine, actor: str, action: str, label: str, exc: ZoningError, **extra: str
+) -> None:
     # The refusal stands even if the store cannot record it.
     with suppress(ZoningError), translate_errors():
         keys.record_event_now(

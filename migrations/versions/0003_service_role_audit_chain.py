@@ -148,6 +148,8 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER audit_event_chain ON audit_event")
     op.execute("DROP FUNCTION audit_event_chain()")
     op.execute("DROP TABLE audit_chain")
-    op.execute("DROP FUNCTION audit_event_digest(text, bigint, timestamptz, text, text, text, text, jsonb, jsonb)")
+    op.execute(
+        "DROP FUNCTION audit_event_digest(text, bigint, timestamptz, text, text, text, text, jsonb, jsonb)"
+    )
     op.execute("ALTER TABLE audit_event DROP COLUMN prev_hash, DROP COLUMN hash")
     # The role stays: roles are cluster-wide and other databases of the cluster may grant to it.

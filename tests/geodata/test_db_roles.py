@@ -79,9 +79,7 @@ def test_the_service_role_owns_nothing_and_appends_only(db: tuple[str, Engine, E
     _url, _owner, service = db
     with service.connect() as conn:
         owners = conn.execute(
-            text(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
-            )
+            text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
         ).scalar_one()
         privileges = conn.execute(
             text(

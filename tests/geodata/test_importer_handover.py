@@ -91,7 +91,9 @@ def _status(engine: Engine, label: str) -> str:
         )
 
 
-def _import(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str]:
+def _import(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, *args: str
+) -> tuple[int, str]:
     monkeypatch.setenv("ZONING_DATABASE_URL", url)
     code = cli.main(["import", *args])
     return code, capsys.readouterr().out

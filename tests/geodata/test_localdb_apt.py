@@ -25,12 +25,7 @@ LOCKED = (
 def _fake_apt(tmp_path: Path, stderr: str, code: int) -> Path:
     script = tmp_path / "apt-get"
     args = tmp_path / "args"
-    script.write_text(
-        "#!/bin/sh\n"
-        f'echo "$@" > {args}\n'
-        f"printf '%s' '{stderr}' >&2\n"
-        f"exit {code}\n"
-    )
+    script.write_text(f"#!/bin/sh\necho \"$@\" > {args}\nprintf '%s' '{stderr}' >&2\nexit {code}\n")
     script.chmod(0o755)
     return script
 

@@ -119,7 +119,12 @@ def test_a_scheduled_publish_leaves_the_version_in_force_alone_until_its_date(db
         assert repository.version_in_force(conn, date(2027, 2, 28)).label == "fixture-2023"
         assert repository.version_in_force(conn, day).label == "next"
         listed = {v["label"]: v["status"] for v in repository.list_versions(conn, TODAY)}
-        assert listed == {"fixture-2020": "superseded", "fixture-2023": "published", "next": "scheduled", "other": "draft"}
+        assert listed == {
+            "fixture-2020": "superseded",
+            "fixture-2023": "published",
+            "next": "scheduled",
+            "other": "draft",
+        }
         listed = {v["label"]: v["status"] for v in repository.list_versions(conn, day)}
         assert listed["fixture-2023"] == "superseded" and listed["next"] == "published"
     # Services switch snapshots on the day, not before.
