@@ -43,6 +43,8 @@ INSERT_ONLY = (
     "audit_event",
 )
 INSERT_UPDATE = ("dataset_version", "api_key")
+NOT_WRITTEN = ("industry_category", "audit_chain", "spatial_ref_sys", "alembic_version")
+"""Read only (the GB/T 4754 catalogue is loaded by the owner), or not at all (the chain head)."""
 
 DIGEST = """
 CREATE FUNCTION audit_event_digest(
@@ -129,6 +131,22 @@ def upgrade() -> None:
     op.execute(f"GRANT INSERT ON {', '.join(INSERT_ONLY)} TO {SERVICE_ROLE}")
     op.execute(f"GRANT INSERT, UPDATE ON {', '.join(INSERT_UPDATE)} TO {SERVICE_ROLE}")
     op.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {SERVICE_ROLE}")
+    # Tables of revisions that run before this one once revisions are re-chained get what the
+    # default privileges below give later ones, so the order of revisions does not matter.
+    known = ", ".join(f"'{t}'" for t in (*INSERT_ONLY, *INSERT_UPDATE, *NOT_WRITTEN))
+    op.execute(
+        f"""
+        DO $$
+        DECLARE
+            t text;
+        BEGIN
+            FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public'
+                     AND tablename NOT IN ({known}) LOOP
+                EXECUTE format('GRANT SELECT, INSERT, UPDATE ON public.%I TO {SERVICE_ROLE}', t);
+            END LOOP;
+        END $$
+        """
+    )
     # Tables of later revisions: read and write, never delete; a revision that adds an
     # append-only table revokes UPDATE itself.
     op.execute(

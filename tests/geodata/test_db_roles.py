@@ -225,3 +225,33 @@ def test_rows_written_before_the_chain_join_it(cluster: localdb.LocalCluster) ->
         engine.dispose()
     finally:
         localdb.drop_database(cluster, name)
+
+
+def test_tables_of_other_revisions_are_writable_but_never_deletable(cluster: localdb.LocalCluster) -> None:
+    """Whichever side of 0003 another revision lands on once revisions are re-chained."""
+    name = f"zoning_roles_{os.getpid()}_{secrets.token_hex(3)}"
+    localdb.create_database(cluster, name)
+    url = cluster.url(name)
+    try:
+        migrate(url, "0001")
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE earlier_revision (id serial PRIMARY KEY)"))
+        migrate(url)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE later_revision (id serial PRIMARY KEY)"))
+            granted = conn.execute(
+                text(
+                    "SELECT t, p, has_table_privilege(:r, t, p) FROM unnest(ARRAY['earlier_revision', "
+                    "'later_revision']) t, unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p"
+                ),
+                {"r": cluster.service_user},
+            ).all()
+        engine.dispose()
+        assert {(t, p): ok for t, p, ok in granted} == {
+            (t, p): p in ("SELECT", "INSERT", "UPDATE")
+            for t in ("earlier_revision", "later_revision")
+            for p in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
+        }
+    finally:
+        localdb.drop_database(cluster, name)
