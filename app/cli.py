@@ -5,6 +5,10 @@ zoning migrate [REVISION]        Alembic upgrade (default head)
 zoning load                      load the bundled Nanchang dataset (idempotent)
 zoning validate [--version L]    coverage report of the bundled dataset; non-zero exit when off
 zoning keys create|revoke|list   API keys (stored hashed; every change audited)
+zoning import PATH…              official files (zip, folder, .gpkg, .geojson, .shp) as a draft
+zoning publish LABEL --effective D   put a draft in force from D (scheduled when D is ahead)
+zoning unpublish LABEL           cancel a scheduled publish (audited)
+zoning audit verify              recompute the audit trail's hash chain; non-zero exit on a break
 zoning serve                     run the HTTP service (uvicorn)
 zoning run                       all of the above that a fresh machine needs, then serve
 """
@@ -28,12 +32,13 @@ def _say(message: str) -> None:
 
 
 def _ensure_database(settings: Settings) -> str:
-    """Bring up the local cluster unless an external URL is configured; return the URL."""
+    """Bring up the local cluster unless an external URL is configured; return the owner's URL
+    (operator commands migrate, load, import and publish as the owner; the service does not)."""
     db = settings.database
     if db.uses_local_cluster:
         localdb.up(db.local_cluster(), log=_say)
         _say(f"local PostGIS ready on 127.0.0.1:{db.local_port} ({db.local_cluster().pgdata})")
-    return db.resolved_url()
+    return db.resolved_owner_url()
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
@@ -173,20 +178,63 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
-    from geodata.importer import publish
+    from geodata.publishing import publish
 
     url = _ensure_database(settings)
     engine = make_engine(url)
     try:
-        result = publish(engine, args.label, args.effective, actor=_actor())
+        result = publish(
+            engine,
+            args.label,
+            args.effective,
+            actor=_actor(),
+            horizon_days=settings.service.publish_horizon_days,
+        )
     finally:
         engine.dispose()
     before = result["superseded"]
+    verb = "scheduled" if result["status"] == "scheduled" else "published"
     _say(
-        f"published {args.label} from {result['effective_from']}"
-        + (f"; {before['in_force']} superseded from that day" if before else "")
+        f"{verb} {args.label} from {result['effective_from']}"
+        + (f"; {before['in_force']} stays in force until that day" if before else "")
+        + (f" (cancel with: zoning unpublish {args.label})" if verb == "scheduled" else "")
     )
     return 0
+
+
+def cmd_unpublish(settings: Settings, args: argparse.Namespace) -> int:
+    from geodata.publishing import unpublish
+
+    url = _ensure_database(settings)
+    engine = make_engine(url)
+    try:
+        result = unpublish(engine, args.label, actor=_actor())
+    finally:
+        engine.dispose()
+    _say(
+        f"cancelled the publish of {args.label} from {result['cancelled_effective_from']}; it is a draft "
+        f"again; {result['in_force'] or 'no version'} stays in force"
+    )
+    return 0
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from geodata.audit import verify_chain
+
+    url = _ensure_database(settings)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            report = verify_chain(conn)
+    finally:
+        engine.dispose()
+    if report.ok:
+        _say(f"audit chain intact: {report.events} event(s), head {report.head or '(empty)'}")
+        return 0
+    for problem in report.breaks:
+        _say(f"BROKEN {problem}")
+    _say(f"audit chain broken: {len(report.breaks)} problem(s) in {report.events} event(s)")
+    return 1
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
@@ -248,7 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser(
         "import", help="import official zoning files as a draft version (validated, audited)"
     )
-    imp.add_argument("paths", nargs="+", metavar="PATH", help="bundle folder(s) or .zip file(s)")
+    imp.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="bundle folder(s), .zip file(s), or bare .gpkg / .geojson / .shp files",
+    )
     imp.add_argument("--label", help="label of the new version (default import-YYYYMMDD-HHMMSS)")
     imp.add_argument("--crs", help="CRS of layers that declare none, e.g. EPSG:4527")
     imp.add_argument(
@@ -260,6 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("label")
     pub.add_argument("--effective", required=True, help="effective date YYYY-MM-DD")
     pub.set_defaults(func=cmd_publish)
+    unp = sub.add_parser(
+        "unpublish", help="cancel a scheduled publish; the version becomes a draft (audited)"
+    )
+    unp.add_argument("label")
+    unp.set_defaults(func=cmd_unpublish)
+    aud = sub.add_parser("audit", help="the audit trail: verify its hash chain")
+    aud.add_argument("action", choices=["verify"])
+    aud.set_defaults(func=cmd_audit)
     exp = sub.add_parser("export", help="export a version as a zipped bundle (shp, gpkg, geojson)")
     exp.add_argument("label")
     exp.add_argument("--format", choices=["shp", "gpkg", "geojson"], default="gpkg")

@@ -20,7 +20,15 @@ class DatabaseSettings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("ZONING_DATABASE_URL", "DATABASE_URL"),
-        description="SQLAlchemy URL of an external PostGIS; unset = the local cluster.",
+        description="SQLAlchemy URL the service connects to on an external PostGIS, as its own "
+        "non-owner role (README: database roles); unset = the local cluster as zoning_service.",
+    )
+    owner_database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ZONING_OWNER_DATABASE_URL", "owner_database_url"),
+        description="SQLAlchemy URL of the same database as the schema owner, for migrate, load, "
+        "import, publish and audit verify; unset = ZONING_DATABASE_URL (one role for both) or, "
+        "for the local cluster, its owner.",
     )
     data_dir: Path = Field(default=Path(".data"), description="Folder of the local cluster.")
     local_port: int = Field(default=55432, ge=1024, le=65535)
@@ -33,19 +41,30 @@ class DatabaseSettings(BaseSettings):
         return LocalCluster(data_dir=self.data_dir.resolve(), port=self.local_port)
 
     def resolved_url(self) -> str:
-        """The URL the service connects to."""
+        """The URL the service connects to (the service role)."""
         if self.database_url:
-            url = self.database_url
-            # Accept the plain libpq scheme people copy from elsewhere.
-            for prefix in ("postgres://", "postgresql://"):
-                if url.startswith(prefix):
-                    return "postgresql+psycopg://" + url[len(prefix) :]
-            return url
+            return _psycopg_url(self.database_url)
+        return self.local_cluster().service_url()
+
+    def resolved_owner_url(self) -> str:
+        """The URL migrations, loads, imports and publishes from the CLI connect to (the owner)."""
+        if self.owner_database_url:
+            return _psycopg_url(self.owner_database_url)
+        if self.database_url:
+            return _psycopg_url(self.database_url)
         return self.local_cluster().url()
 
     @property
     def uses_local_cluster(self) -> bool:
         return not self.database_url
+
+
+def _psycopg_url(url: str) -> str:
+    # Accept the plain libpq scheme people copy from elsewhere.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
 
 
 class ServiceSettings(BaseSettings):
@@ -59,6 +78,12 @@ class ServiceSettings(BaseSettings):
         default=5.0, gt=0, description="How often a worker checks which dataset version is in force."
     )
     readiness_timeout_s: float = Field(default=1.5, gt=0)
+    publish_horizon_days: int = Field(
+        default=366,
+        ge=1,
+        le=3660,
+        description="How far ahead of today a publish may be dated (ZONING_PUBLISH_HORIZON_DAYS).",
+    )
 
 
 class MapSettings(BaseSettings):

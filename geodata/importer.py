@@ -43,7 +43,7 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -58,7 +58,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, select
 
 from geodata import coverage, repository
 from geodata import models as m
@@ -407,21 +407,49 @@ def _safe_unzip(archive: Path, dest: Path, limits: UploadLimits, budget: list[in
                     out.write(chunk)
 
 
+BARE_FILE_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp")
+"""Files taken as a bundle by themselves, as offices hand them over (a .shp with its siblings)."""
+
+
+def _copy_bare(source: Path, dest: Path, limits: UploadLimits) -> None:
+    """Copy one layer file into ``dest`` — a shapefile with every sibling of its name (.shx, .dbf,
+    .prj, .cpg …) — within the size limit."""
+    if source.suffix.lower() == ".shp":
+        files = [p for p in source.parent.iterdir() if p.is_file() and p.stem.lower() == source.stem.lower()]
+    else:
+        files = [source]
+    total = sum(p.stat().st_size for p in files)
+    if total > limits.max_total_bytes:
+        report = ValidationReport()
+        report.error(
+            "too_large", f"{source.name} is larger than {limits.max_total_bytes} bytes", key=source.name
+        )
+        raise refuse(report)
+    for path in files:
+        shutil.copyfile(path, dest / path.name)
+
+
 @contextmanager
 def unpacked(source: Path, limits: UploadLimits | None = None) -> Iterator[Path]:
-    """The bundle as a folder: itself when it is one, else a temporary unpacked copy of the zip."""
+    """The bundle as a folder: itself when it is one, a folder holding the file when it is a bare
+    .gpkg, .geojson or .shp (with its siblings), else a temporary unpacked copy of the zip."""
     limits = limits or UploadLimits()
     if source.is_dir():
         yield source
         return
     if not source.exists():
         raise InvalidInput(
-            f"{source} does not exist (a bundle is a local folder or .zip; URLs are not fetched)",
+            f"{source} does not exist (a bundle is a local folder, .zip, .gpkg, .geojson or .shp; "
+            "URLs are not fetched)",
             field="bundle",
         )
     tmp = Path(tempfile.mkdtemp(prefix="zoning-import-"))
     try:
         budget = [limits.max_total_bytes]
+        if source.suffix.lower() in BARE_FILE_SUFFIXES:
+            _copy_bare(source, tmp, limits)
+            yield tmp
+            return
         _safe_unzip(source, tmp, limits, budget, source.name)
         # Zipped shapefile sets inside the bundle, one level down (or as deep as allowed).
         for _depth in range(1, limits.max_depth):
@@ -487,6 +515,51 @@ def _layer_for(stem: str, mapping: Mapping_) -> str | None:
         if key in {n.lower() for n in names}:
             return layer
     return None
+
+
+UNIT_CODE_FIELDS = ("HJZHGKDYBM", "GKDYBM", "DYBM")
+"""Fields that mark a layer as the control-unit layer whatever its name: the 三线一单 unit code
+(环境综合管控单元编码) and its known aliases (FIELD_ALIASES["units"]["code"] less the generic ones)."""
+
+
+def _layer_fields(path: Path, layer: str | None = None) -> set[str]:
+    """The attribute field names of a layer file (upper-cased), or none when it cannot be read."""
+    try:
+        return {str(f).upper() for f in pyogrio.read_info(path, layer=layer)["fields"]}
+    except Exception:  # GDAL errors of several kinds; GeoJSON in GB18030 is read below
+        pass
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return set()
+    try:
+        data = path.read_bytes()
+        try:
+            doc = json.loads(data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            doc = json.loads(data.decode("gb18030"))
+        properties = (doc.get("features") or [{}])[0].get("properties") or {}
+        return {str(k).upper() for k in properties}
+    except (ValueError, UnicodeDecodeError, AttributeError, IndexError, TypeError):
+        return set()
+
+
+def _units_by_fields(
+    path: Path, mapping: Mapping_, report: ValidationReport, where: str, layer: str | None = None
+) -> str | None:
+    """``"units"`` when the layer carries a unit-code field (or the one the mapping names)."""
+    wanted = list(UNIT_CODE_FIELDS)
+    mapped = (mapping.fields.get("units") or {}).get("code")
+    if mapped:
+        wanted.insert(0, str(mapped).upper())
+    fields = _layer_fields(path, layer)
+    found = next((f for f in wanted if f in fields), None)
+    if found is None:
+        return None
+    report.warn(
+        "layer_by_fields",
+        f"{where} is taken as the control-unit layer: it carries the unit-code field {found}",
+        layer="units",
+    )
+    return "units"
 
 
 def _check_text(data: bytes, codec: str, where: str, record_of: Callable[[int], str]) -> str | None:
@@ -607,6 +680,8 @@ def _read_geopackage(path: Path, mapping: Mapping_, report: ValidationReport) ->
         return out
     for name, geom_type in listed:
         layer = _layer_for(str(name), mapping)
+        if layer is None and geom_type is not None:
+            layer = _units_by_fields(path, mapping, report, f"{path.name} layer {name!r}", str(name))
         if layer is None or geom_type is None:
             if geom_type is not None:
                 report.warn("unknown_layer", f"{path.name} layer {name!r} is not a dataset layer: ignored")
@@ -724,6 +799,8 @@ def _scan(
             layer = _layer_for(stem, mapping)
             if layer is None and suffix == ".shp":
                 layer = _layer_for(path.parent.name, mapping)  # a zipped set named after its layer
+            if layer is None:
+                layer = _units_by_fields(path, mapping, report, rel)
             if layer is None:
                 report.warn(
                     "unknown_layer",
@@ -1086,8 +1163,8 @@ def read_bundle(
     if "units" not in layers and not any(e.layer == "units" for e in report.errors):
         report.error(
             "missing_layer",
-            "the bundle holds no control-unit layer (units.shp / units.geojson / a "
-            "GeoPackage layer named units, or one named in a mapping file)",
+            "the bundle holds no control-unit layer (a file or GeoPackage layer named units, "
+            "one carrying the field HJZHGKDYBM, or one named in a mapping file)",
             layer="units",
         )
     return ImportBundle(layers=layers, rules=rules, meta=meta, report=report, name=source.name)
@@ -1112,9 +1189,16 @@ def _rules_from_texts(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rules
 
 
-def assemble(bundle: ImportBundle, base: DatasetLayers | None) -> DatasetLayers:
+def assemble(
+    bundle: ImportBundle, base: DatasetLayers | None, *, in_force: bool | None = None
+) -> DatasetLayers:
     """The complete layers of the new version: the bundle's, plus what it lacks from ``base``
-    (the version in force), recorded in the report as carried over."""
+    (the version in force), recorded in the report as carried over.
+
+    ``in_force`` says whether a version is in force when ``base`` was not read (an import already
+    refused): then a missing layer is no error of its own, it would be carried over.
+    """
+    in_force = base is not None if in_force is None else in_force
     out = DatasetLayers()
     report = bundle.report
     for name in GEO_LAYERS:
@@ -1127,6 +1211,8 @@ def assemble(bundle: ImportBundle, base: DatasetLayers | None) -> DatasetLayers:
         elif base is not None and getattr(base, name):
             setattr(out, name, list(getattr(base, name)))
             report.carried_over.append(name)
+        elif in_force and base is None:
+            continue  # not read because the import is refused anyway; it would be carried over
         elif name == "divisions":
             report.error(
                 "missing_layer",
@@ -1386,6 +1472,16 @@ def _base_layers(engine: Engine) -> tuple[DatasetLayers | None, str | None]:
         return read_version_layers(conn, info.id), info.label
 
 
+def _in_force(engine: Engine) -> bool:
+    """Whether a version is in force today (without reading its layers)."""
+    with translate_errors(), engine.connect() as conn:
+        try:
+            repository.version_in_force(conn, datetime.now(UTC).date())
+        except NoVersionInForce:
+            return False
+        return True
+
+
 def _sleep_hook() -> None:
     """Tests make the write slow to kill the process mid-transaction (``ZONING_IMPORT_TEST_SLEEP_S``)."""
     seconds = float(os.environ.get(SLEEP_HOOK_ENV, "0") or 0)
@@ -1439,7 +1535,7 @@ def import_bundle(
                 f"a dataset version is already labelled {label!r}; choose another label", field="label"
             )
         base, base_label = (None, None) if not report.ok else _base_layers(engine)
-        layers = assemble(bundle, base)
+        layers = assemble(bundle, base, in_force=base is not None or _in_force(engine))
         if report.ok:
             validate_layers(layers, report)
         if not report.ok:
@@ -1539,96 +1635,7 @@ def _audit_failure(engine: Engine, actor: str, label: str, exc: InvalidInput) ->
 
 # ------------------------------------------------------------------------------------ publishing
 
-
-PUBLISH_LOCK_KEY = 0x5A4F4E45
-"""Advisory-lock key serialising publishes across processes."""
-
-
-def publish(engine: Engine, label: str, effective_from: Any, *, actor: str) -> dict[str, Any]:
-    """Put a draft in force from a date, superseding the version in force; audit it.
-
-    Refuses (InvalidInput, field ``effective_from``) a date on or before the effective date of the
-    version in force: back-dating would rewrite which version answered past requests, and a
-    decision taken under the old version must stay explainable against it. A later date — even in
-    the future — supersedes the open-ended version from that day; running services swap their
-    snapshot at their next check once the date has come. Only drafts are published.
-    """
-    from datetime import date
-
-    from geodata import keys
-
-    if isinstance(effective_from, str):
-        try:
-            effective_from = date.fromisoformat(effective_from)
-        except ValueError as exc:
-            raise InvalidInput(
-                f"effective_from {effective_from!r} is not a date YYYY-MM-DD", field="effective_from"
-            ) from exc
-    t = m.dataset_version
-    try:
-        with translate_errors(), engine.begin() as conn:
-            # One publisher at a time: the check below and the update must see the same state.
-            # (a transaction-scoped advisory lock: imports writing drafts meanwhile are not blocked).
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUBLISH_LOCK_KEY})
-            row = conn.execute(select(t.c.id, t.c.status, t.c.checksum).where(t.c.label == label)).first()
-            if row is None:
-                from zoning.errors import NotFound
-
-                raise NotFound(f"no dataset version is labelled {label!r}", field="label")
-            if row.status != v.VersionStatus.DRAFT.value:
-                raise InvalidInput(
-                    f"version {label!r} is {row.status}, not a draft: only drafts are published",
-                    field="label",
-                )
-            current = conn.execute(
-                select(t.c.label, t.c.effective_from).where(
-                    t.c.status == "published", t.c.effective_to.is_(None)
-                )
-            ).first()
-            if current is not None and effective_from <= current.effective_from:
-                raise InvalidInput(
-                    f"effective_from {effective_from.isoformat()} is not after {current.effective_from.isoformat()}, "
-                    f"when the version in force ({current.label}) took effect; back-dating is refused",
-                    field="effective_from",
-                )
-            repository.publish_version(conn, row.id, effective_from)
-            before = (
-                {"in_force": current.label, "effective_from": current.effective_from.isoformat()}
-                if current is not None
-                else None
-            )
-            after = {
-                "published": label,
-                "effective_from": effective_from.isoformat(),
-                "checksum": row.checksum,
-            }
-            keys.record_event(
-                conn,
-                actor=actor,
-                action="dataset.publish",
-                target=label,
-                outcome="ok",
-                before=before,
-                after=after,
-            )
-    except ZoningError as exc:
-        # The refusal stands even if the store cannot record it.
-        with suppress(ZoningError), translate_errors():
-            keys.record_event_now(
-                engine,
-                actor=actor,
-                action="dataset.publish",
-                target=label,
-                outcome="failed",
-                after={"detail": exc.detail, "effective_from": str(effective_from)},
-            )
-        raise
-    return {
-        "label": label,
-        "status": "published",
-        "effective_from": effective_from.isoformat(),
-        "superseded": before,
-    }
-
+# Publishing lives in geodata.publishing; the names stay importable from here.
+from geodata.publishing import publish  # noqa: E402
 
 __all__ += ["assemble", "check_label", "default_label", "publish", "refuse", "unpacked"]

@@ -5,8 +5,12 @@ missing and we are root), creates a cluster under ``<data_dir>/postgres``, runs 
 user (PostgreSQL refuses to run as root) bound to 127.0.0.1, creates the database and the
 ``postgis`` extension, and waits until it answers. Every step is idempotent.
 
-The superuser password is generated once and kept in ``<data_dir>/postgres.credentials`` (mode
-0600); the cluster accepts only scram-sha-256 logins over TCP on loopback.
+Two roles: the owner (``zoning``, the cluster's superuser) runs migrations and loads; the service
+logs in as ``zoning_service``, no superuser and owner of nothing, holding only the privileges that
+migration 0003 grants it (it cannot rewrite or delete audit events, nor disable their trigger).
+Each password is generated once and kept in ``<data_dir>/postgres.credentials`` (owner) and
+``<data_dir>/postgres-service.credentials`` (service), mode 0600; the cluster accepts only
+scram-sha-256 logins over TCP on loopback.
 """
 
 from __future__ import annotations
@@ -30,6 +34,13 @@ DEBIAN_POSTGRES_MAJOR = "15"
 """The PostgreSQL major version of Debian 12 (bookworm); the one installed when none is."""
 
 
+SERVICE_ROLE = "zoning_service"
+"""The service's login role; migration 0003 grants it what the service needs and no more."""
+
+DPKG_LOCK_WAIT_S = 300.0
+"""How long ``zoning db up`` waits for another package manager to let go of the dpkg lock."""
+
+
 class LocalDatabaseError(RuntimeError):
     """The local cluster could not be installed, created, started or reached."""
 
@@ -42,6 +53,7 @@ class LocalCluster:
     port: int = 55432
     database: str = "zoning"
     user: str = "zoning"
+    service_user: str = SERVICE_ROLE
     os_user: str = "postgres"
 
     @property
@@ -60,18 +72,36 @@ class LocalCluster:
     def credentials_file(self) -> Path:
         return self.data_dir / "postgres.credentials"
 
-    def password(self) -> str:
-        """The superuser password, made on first use."""
-        if not self.credentials_file.exists():
+    @property
+    def service_credentials_file(self) -> Path:
+        return self.data_dir / "postgres-service.credentials"
+
+    def _secret(self, path: Path) -> str:
+        if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            self.credentials_file.write_text(secrets.token_urlsafe(24) + "\n")
-            self.credentials_file.chmod(0o600)
-        return self.credentials_file.read_text().strip()
+            path.write_text(secrets.token_urlsafe(24) + "\n")
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def password(self) -> str:
+        """The owner's (superuser's) password, made on first use."""
+        return self._secret(self.credentials_file)
+
+    def service_password(self) -> str:
+        """The service role's password, made on first use."""
+        return self._secret(self.service_credentials_file)
 
     def url(self, database: str | None = None) -> str:
-        """SQLAlchemy URL (psycopg 3 driver) of a database on this cluster."""
+        """SQLAlchemy URL (psycopg 3 driver) of a database on this cluster, as the owner."""
         return (
             f"postgresql+psycopg://{self.user}:{quote(self.password(), safe='')}"
+            f"@127.0.0.1:{self.port}/{database or self.database}"
+        )
+
+    def service_url(self, database: str | None = None) -> str:
+        """SQLAlchemy URL of a database on this cluster, as the service role."""
+        return (
+            f"postgresql+psycopg://{self.service_user}:{quote(self.service_password(), safe='')}"
             f"@127.0.0.1:{self.port}/{database or self.database}"
         )
 
@@ -118,18 +148,55 @@ def ensure_installed(log: Callable[[str], object] = print) -> Path:
             "ZONING_DATABASE_URL to an existing PostGIS."
         )
     log(f"installing {' '.join(packages)} with apt-get …")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    _apt(["update", "-q"], log)
+    _apt(["install", "-y", "-q", "--no-install-recommends", *packages], log)
     bindir = _bindir()
     if bindir is None or not _postgis_available(bindir):
         raise LocalDatabaseError(f"installed {' '.join(packages)} but PostGIS is still not found")
     return bindir
+
+
+def _apt(
+    arguments: list[str],
+    log: Callable[[str], object],
+    *,
+    lock_wait_s: float = DPKG_LOCK_WAIT_S,
+    apt_get: str = "apt-get",
+    lock_file: Path = Path("/var/lib/dpkg/lock-frontend"),
+) -> None:
+    """Run apt-get, waiting for the dpkg lock another apt holds; a failure is one clear line.
+
+    ``DPkg::Lock::Timeout`` (apt ≥ 1.9.11) makes apt itself wait for the dpkg frontend lock and
+    the lists lock instead of failing at once; we say so first, because the wait may be long.
+    """
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    argv = [apt_get, "-o", f"DPkg::Lock::Timeout={int(lock_wait_s)}", *arguments]
+    if _dpkg_locked(lock_file):
+        log(f"waiting up to {lock_wait_s:.0f} s for another package manager to release the dpkg lock …")
+    try:
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise LocalDatabaseError(f"apt-get {arguments[0]} could not run: {exc}") from exc
+    if result.returncode != 0:
+        lines = [ln.strip() for ln in (result.stderr or result.stdout).splitlines() if ln.strip()]
+        errors = [ln for ln in lines if ln.startswith("E:")] or lines[-1:] or ["no output"]
+        raise LocalDatabaseError(f"apt-get {arguments[0]} failed (exit {result.returncode}): {errors[0]}")
+
+
+def _dpkg_locked(lock: Path) -> bool:
+    """Whether another process holds the dpkg frontend lock (an fcntl probe, as apt does)."""
+    import fcntl
+
+    try:
+        with open(lock, "a") as handle:
+            try:
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.lockf(handle, fcntl.LOCK_UN)
+    except OSError:
+        return False
+    return False
 
 
 def _as_db_user(cluster: LocalCluster, argv: list[str]) -> list[str]:
@@ -290,12 +357,29 @@ def drop_database(cluster: LocalCluster, name: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+def ensure_service_role(cluster: LocalCluster) -> None:
+    """Create (or re-password) the service's login role: no superuser, no CREATEDB/CREATEROLE.
+
+    Its privileges come from the migrations (0003), database by database; the password is the one
+    in the service credentials file, so the file stays the truth after a re-run.
+    """
+    with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (cluster.service_user,)).fetchone()
+        verb = sql.SQL("ALTER ROLE" if exists else "CREATE ROLE")
+        conn.execute(
+            sql.SQL(
+                "{} {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD {}"
+            ).format(verb, sql.Identifier(cluster.service_user), sql.Literal(cluster.service_password()))
+        )
+
+
 def up(cluster: LocalCluster, log: Callable[[str], object] = print) -> str:
-    """Install, create, start and prepare the local cluster; return its database URL."""
+    """Install, create, start and prepare the local cluster and both roles; return the owner URL."""
     bindir = ensure_installed(log)
     if init_cluster(cluster, bindir):
         log(f"created a PostgreSQL cluster in {cluster.pgdata}")
     start(cluster, bindir)
+    ensure_service_role(cluster)
     create_database(cluster)
     return cluster.url()
 
@@ -325,4 +409,5 @@ def status(cluster: LocalCluster) -> dict[str, object]:
         "port": cluster.port,
         "database": cluster.database,
         "user": cluster.user,
+        "service_user": cluster.service_user,
     }

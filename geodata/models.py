@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    CHAR,
     BigInteger,
     Boolean,
     Column,
@@ -226,6 +227,9 @@ audit_event = Table(
     Column("outcome", Text, nullable=False),
     Column("before", JSONB),
     Column("after", JSONB),
+    # The hash chain of migration 0003, filled by the database's insert trigger.
+    Column("prev_hash", CHAR(64)),
+    Column("hash", CHAR(64), nullable=False),
 )
 
 api_key = Table(

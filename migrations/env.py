@@ -18,7 +18,7 @@ def _url() -> str:
         return str(url)
     from app.settings import DatabaseSettings
 
-    return DatabaseSettings().resolved_url()
+    return DatabaseSettings().resolved_owner_url()
 
 
 def _configure(**kwargs: object) -> None:

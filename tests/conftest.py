@@ -2,7 +2,9 @@
 
 The suite starts the project-managed cluster in ``.data/test`` on port 55433 (``zoning db up``
 does the same for the service), creates a fresh database per test session, migrates it to head
-and drops it at the end. Nothing is mocked.
+as the owner and drops it at the end. Apps under test connect as the service role
+(``zoning_service``, what a deployment runs as), so a privilege the service lacks fails a test.
+Nothing is mocked.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from app.settings import DatabaseSettings, ServiceSettings, Settings
 from geodata import localdb
@@ -90,8 +92,17 @@ def nanchang_url(cluster: localdb.LocalCluster) -> Iterator[str]:
     localdb.drop_database(cluster, name)
 
 
+def service_url(url: str) -> str:
+    """The same database as the service role, when ``url`` is the owner's on the test cluster."""
+    parsed = make_url(url)
+    test_cluster = localdb.LocalCluster(data_dir=ROOT / ".data" / "test", port=TEST_PORT)
+    if parsed.port != TEST_PORT or parsed.username != test_cluster.user:
+        return url
+    return test_cluster.service_url(parsed.database)
+
+
 def settings_for(url: str, **service: object) -> Settings:
     return Settings(
-        database=DatabaseSettings(database_url=url),
+        database=DatabaseSettings(database_url=service_url(url), owner_database_url=url),
         service=ServiceSettings(snapshot_check_interval_s=0.5, **service),
     )

@@ -15,12 +15,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
 from app.deps import ConnectionDep, get_engine
 from app.security import AdminDep, Principal, PrincipalDep, admin_access, read_access
-from geodata import export, importer, repository
+from geodata import export, importer, publishing, repository
 from zoning.errors import InvalidInput
 
 router = APIRouter(tags=["dataset administration"])
@@ -47,26 +47,45 @@ class DatasetImported(BaseModel):
 
 
 class PublishRequest(BaseModel):
+    """Body of a publish; an unknown field is refused (422 naming it), never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
     effective_from: date = Field(
-        description="The date the version comes into force (YYYY-MM-DD).", examples=["2025-01-01"]
+        description="The date the version comes into force (YYYY-MM-DD): after the date the version "
+        "in force took effect, and at most `ZONING_PUBLISH_HORIZON_DAYS` (default 366) ahead.",
+        examples=["2025-01-01"],
     )
 
 
 class DatasetPublished(BaseModel):
     label: str
-    status: Literal["published"]
+    status: Literal["published", "scheduled"] = Field(
+        description="`scheduled` when the date is still ahead: the version in force keeps answering "
+        "until then, and the publish can be cancelled."
+    )
     effective_from: date
     superseded: dict[str, Any] | None = Field(
         description="The version that was in force until then and its effective date, if any."
     )
 
 
+class DatasetUnpublished(BaseModel):
+    label: str
+    status: Literal["draft"]
+    cancelled_effective_from: date = Field(description="The date the cancelled publish was set for.")
+    in_force: str | None = Field(description="The version that stays in force, open-ended.")
+
+
 def _save_upload(upload: UploadFile, folder: Path, limits: importer.UploadLimits) -> Path:
     """Copy an upload to disk, refusing it once it is larger than the bundle limit."""
     name = Path(upload.filename or "bundle.zip").name
-    if not name.lower().endswith(".zip"):
-        raise InvalidInput(f"upload {name!r}: send the bundle as a .zip", field="file")
-    path = folder / "bundle.zip"
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".zip", ".gpkg", ".geojson", ".json"):
+        raise InvalidInput(
+            f"upload {name!r}: send the bundle as a .zip, or one .gpkg or .geojson file", field="file"
+        )
+    path = folder / f"bundle{suffix}"
     written = 0
     with open(path, "wb") as out:
         while chunk := upload.file.read(UPLOAD_CHUNK):
@@ -88,7 +107,11 @@ def create_dataset(
     principal: AdminDep,
     engine: Annotated[Engine, Depends(get_engine)],
     file: Annotated[
-        UploadFile, File(description="The bundle: a .zip of shapefile sets, a GeoPackage or GeoJSON files.")
+        UploadFile,
+        File(
+            description="The bundle: a .zip of shapefile sets, a GeoPackage or GeoJSON files; or one bare "
+            ".gpkg or .geojson file. The control-unit layer is found by name or by its HJZHGKDYBM field."
+        ),
     ],
     label: Annotated[
         str | None, Form(description="Label of the new version; default import-YYYYMMDD-HHMMSS.")
@@ -141,16 +164,44 @@ def create_dataset(
     responses=PROBLEMS,
 )
 def publish_dataset(
-    label: str, body: PublishRequest, principal: AdminDep, engine: Annotated[Engine, Depends(get_engine)]
+    label: str,
+    body: PublishRequest,
+    request: Request,
+    principal: AdminDep,
+    engine: Annotated[Engine, Depends(get_engine)],
 ) -> DatasetPublished:
     """Publish a draft from `effective_from`; the version in force is superseded that day.
 
-    A date on or before the effective date of the version in force is refused (422, field
-    `effective_from`): back-dating would change which version answered past requests. Running
-    services swap to the new version at their next snapshot check once the date has come
-    (`ZONING_SNAPSHOT_CHECK_INTERVAL_S`), atomically: a request sees the old version or the new."""
-    result = importer.publish(engine, label, body.effective_from, actor=_actor(principal))
+    Refused (422, field `effective_from`): a date on or before the effective date of the version
+    in force (back-dating would change which version answered past requests), a date more than
+    `ZONING_PUBLISH_HORIZON_DAYS` ahead, or any date while another publish is scheduled. A later
+    date is **scheduled**: the version in force keeps its status and keeps answering until the date
+    arrives; running services swap to the new version at their first snapshot check on that day
+    (`ZONING_SNAPSHOT_CHECK_INTERVAL_S`), atomically. Cancel a scheduled publish with
+    `POST /v1/datasets/{label}/unpublish`."""
+    result = publishing.publish(
+        engine,
+        label,
+        body.effective_from,
+        actor=_actor(principal),
+        horizon_days=request.app.state.settings.service.publish_horizon_days,
+    )
     return DatasetPublished(**result)
+
+
+@router.post(
+    "/datasets/{label}/unpublish",
+    response_model=DatasetUnpublished,
+    summary="Cancel a scheduled publish; the version becomes a draft again (admin)",
+    responses=PROBLEMS,
+)
+def unpublish_dataset(
+    label: str, principal: AdminDep, engine: Annotated[Engine, Depends(get_engine)]
+) -> DatasetUnpublished:
+    """Cancel the publish of `label` whose date has not arrived: it becomes a draft again and the
+    version in force stays in force, open-ended. A version in force or superseded has answered
+    requests and cannot be unpublished (422, field `label`). Audited, refusals included."""
+    return DatasetUnpublished(**publishing.unpublish(engine, label, actor=_actor(principal)))
 
 
 def _visible(request: Request, principal: Principal, conn: Connection, *labels: str) -> None:

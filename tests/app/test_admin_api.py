@@ -34,6 +34,7 @@ from geodata import keys, localdb
 from geodata.database import make_engine, migrate
 from geodata.export import export_version
 from geodata.loader import BUNDLED_DATA, load_bundled
+from tests.conftest import service_url
 
 LABEL = "2024-update"
 SUFFIX = "·2025修订"
@@ -41,7 +42,7 @@ SUFFIX = "·2025修订"
 
 def _settings(url: str) -> Settings:
     return Settings(
-        database=DatabaseSettings(database_url=url),
+        database=DatabaseSettings(database_url=service_url(url), owner_database_url=url),
         service=ServiceSettings(snapshot_check_interval_s=0.3),
         security=SecuritySettings(rate_limit_per_minute=0),
     )

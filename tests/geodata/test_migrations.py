@@ -21,6 +21,7 @@ TABLES = {
     "industry_category",
     "screening",
     "audit_event",
+    "audit_chain",
     "api_key",
 }
 
