@@ -303,7 +303,10 @@ def _from_session(request: Request, client: str) -> Principal | None:
     if request.method not in sessions.SAFE_METHODS:
         # A state-changing request carried by the cookie: same origin and the double-submit token.
         if not sessions.same_origin(
-            request.headers.get("origin"), request.url.scheme, request.headers.get("host")
+            request.headers.get("origin"),
+            request.url.scheme,
+            request.headers.get("host"),
+            request.headers.get("sec-fetch-site"),
         ):
             raise CsrfRefused("the request comes from another origin", field="Origin")
         if not sessions.csrf_matches(

@@ -99,12 +99,17 @@ def csrf_matches(presented: str | None, token: SessionToken, secret_hash: str, s
     )
 
 
-def same_origin(origin: str | None, scheme: str, host: str | None) -> bool:
-    """True when a browser's ``Origin`` header names this service (or is absent: not a browser POST).
+def same_origin(origin: str | None, scheme: str, host: str | None, fetch_site: str | None = None) -> bool:
+    """True when a browser's request comes from this service's own pages (or not from a browser).
 
-    Browsers send ``Origin`` on every cross-origin request and on every POST (Fetch standard,
-    "append a request Origin header"), so a missing header is a non-browser client.
+    ``Sec-Fetch-Site`` (Fetch Metadata, W3C) is decisive where the browser sends it:
+    ``same-origin``, or ``none`` for a user's own navigation. Otherwise ``Origin``, which browsers
+    send on every POST (Fetch standard, "append a request Origin header"; ``null`` under a
+    ``no-referrer`` policy, which is refused), must name this service; a request with neither header
+    is not from a browser.
     """
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
     if origin is None:
         return True
     return host is not None and origin.lower() == f"{scheme}://{host}".lower()
@@ -141,4 +146,6 @@ def sign_in_page(next_path: str, error: str | None = None, status_code: int = 20
  <input type="hidden" name="next" value="{escape(safe_next(next_path))}">
  <button type="submit" id="sign-in">登录 Sign in</button>{err}
 </form></body></html>"""
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+    # same-origin: the form's POST then carries this origin in ``Origin`` (no-referrer would send null).
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+    return HTMLResponse(html, status_code=status_code, headers=headers)

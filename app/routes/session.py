@@ -22,7 +22,10 @@ router = APIRouter(prefix="/auth", tags=["sign-in"])
 
 def _check_origin(request: Request) -> None:
     if not sessions.same_origin(
-        request.headers.get("origin"), request.url.scheme, request.headers.get("host")
+        request.headers.get("origin"),
+        request.url.scheme,
+        request.headers.get("host"),
+        request.headers.get("sec-fetch-site"),
     ):
         raise security.CsrfRefused("the sign-in form was posted from another origin", field="Origin")
 

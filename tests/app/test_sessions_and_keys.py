@@ -258,3 +258,12 @@ def test_screening_records_belong_to_the_key_that_made_them(
         anonymous = client.post("/v1/screenings", json=SCREENING)
         assert client.get(anonymous.headers["location"]).status_code == 200  # made without a key
         assert client.get(anonymous.headers["location"]).headers["cache-control"] == "no-store"
+
+
+def test_fetch_metadata_decides_where_the_browser_sends_it() -> None:
+    """W3C Fetch Metadata: ``Sec-Fetch-Site`` same-origin (or none: typed by the user) only."""
+    assert sessions.same_origin("null", "http", "a:1", "same-origin")
+    assert not sessions.same_origin(None, "http", "a:1", "cross-site")
+    assert not sessions.same_origin("http://a:1", "http", "a:1", "same-site")
+    assert not sessions.same_origin("null", "http", "a:1")  # an opaque origin is not ours
+    assert sessions.same_origin(None, "http", "a:1")  # not a browser
