@@ -29,8 +29,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Annotated, Any, NoReturn
 
 import psycopg
-from fastapi import Depends, FastAPI, Request
-from fastapi import routing
+from fastapi import Depends, FastAPI, Request, routing
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -462,7 +461,7 @@ def _api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], list[Any]]]:
             calls = [d.call for d in effective.dependant.dependencies]
             yield effective.path, set(effective.methods), calls
         elif isinstance(original, APIRoute):
-            yield original.path, set(original.methods), [d.call for d in original.dependant.dependencies]
+            yield original.path, set(original.methods or ()), [d.call for d in original.dependant.dependencies]
 
 
 def route_policies(app: FastAPI) -> dict[tuple[str, str], Policy]:
@@ -514,7 +513,7 @@ def install(app: FastAPI) -> None:
                 if which is Policy.PUBLIC:
                     operation["security"] = [{}]
                     continue
-                keyed = [{"ApiKey": []}, {"Bearer": []}, {"Session": []}]
+                keyed: list[dict[str, list[str]]] = [{"ApiKey": []}, {"Bearer": []}, {"Session": []}]
                 operation["security"] = ([{}] if open_policy.get(which, False) else []) + keyed
         app.openapi_schema = schema
         return schema

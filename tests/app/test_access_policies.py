@@ -84,13 +84,34 @@ FAMILIES: list[tuple[str, str, str, str, dict[str, Any], int]] = [
     ("screenings create", "screen", "POST", "/v1/screenings", {"json": SCREENING}, 201),
     ("screenings read", "screen", "GET", "/v1/screenings/{anonymous_record}", {}, 200),
     ("OGC items", "read", "GET", "/ogc/collections/control_units/items", {}, 200),
-    ("OGC tiles", "read", "GET", f"/ogc/collections/control_units/tiles/WebMercatorQuad/10/{TX}/{TY}", {}, 200),
+    (
+        "OGC tiles",
+        "read",
+        "GET",
+        f"/ogc/collections/control_units/tiles/WebMercatorQuad/10/{TX}/{TY}",
+        {},
+        200,
+    ),
     ("map", "read", "GET", "/map", {}, 200),
     ("map layers", "read", "GET", "/map/layers/units.geojson", {"params": {"zoom": 10}}, 200),
-    ("locate preview", "read", "GET", "/v1/locate", {"params": {"lon": 115.95, "lat": 28.65, "f": "html"}}, 200),
+    (
+        "locate preview",
+        "read",
+        "GET",
+        "/v1/locate",
+        {"params": {"lon": 115.95, "lat": 28.65, "f": "html"}},
+        200,
+    ),
     ("unit preview", "read", "GET", "/v1/units/ZH36010310001", {"params": {"f": "html"}}, 200),
     # An admin call that passes the policy and then finds no such version: 404 is "allowed in".
-    ("admin publish", "admin", "POST", "/v1/datasets/no-such-version/publish", {"json": {"effective_from": "2030-01-01"}}, 404),
+    (
+        "admin publish",
+        "admin",
+        "POST",
+        "/v1/datasets/no-such-version/publish",
+        {"json": {"effective_from": "2030-01-01"}},
+        404,
+    ),
 ]
 
 
@@ -122,7 +143,9 @@ def anonymous_record(database_url: str, fixture_versions: dict[str, int]) -> str
 
 
 @pytest.fixture(scope="module", params=sorted(POLICY_TABLE), ids=lambda p: f"reads={p[0]}-screening={p[1]}")
-def combination(request: pytest.FixtureRequest, database_url: str) -> Iterator[tuple[tuple[bool, bool], TestClient]]:
+def combination(
+    request: pytest.FixtureRequest, database_url: str
+) -> Iterator[tuple[tuple[bool, bool], TestClient]]:
     reads, screening = request.param
     with TestClient(create_app(_settings(database_url, reads, screening))) as client:
         yield request.param, client
@@ -150,7 +173,9 @@ def test_every_route_family_answers_as_the_policy_table_says(
 
 
 @pytest.mark.parametrize(("reads", "screening"), [(False, True), (True, False)])
-def test_the_two_settings_act_independently(database_url: str, fixture_versions: dict[str, int], reads: bool, screening: bool) -> None:
+def test_the_two_settings_act_independently(
+    database_url: str, fixture_versions: dict[str, int], reads: bool, screening: bool
+) -> None:
     """Issue 15, done when: reads private + screening public → anonymous screening 201, locate 401;
     and the reverse."""
     with TestClient(create_app(_settings(database_url, reads, screening))) as client:

@@ -430,7 +430,9 @@ def test_drafts_are_not_public(admin_db: tuple[str, Engine], issued: dict[str, s
         # admin keys only.
         public = client.get("/v1/datasets", headers={"X-API-Key": issued["read"]}).json()
         assert "draft-only" not in [v["label"] for v in public]
-        assert all("import" not in v["provenance"] and "bundled_folder" not in v["provenance"] for v in public)
+        assert all(
+            "import" not in v["provenance"] and "bundled_folder" not in v["provenance"] for v in public
+        )
         assert "draft-only" not in [v["label"] for v in client.get("/v1/datasets").json()]
         listed = client.get("/v1/datasets", headers={"X-API-Key": issued["admin"]}).json()
         draft = next(v for v in listed if v["label"] == "draft-only")

@@ -101,7 +101,9 @@ LAYERS_DRAWN_JS = """() => {
 }"""
 
 
-def test_signed_out_shows_sign_in_signed_in_draws_and_screens(tab: Page, private_url: str, planner_key: str) -> None:
+def test_signed_out_shows_sign_in_signed_in_draws_and_screens(
+    tab: Page, private_url: str, planner_key: str
+) -> None:
     _assert_signed_out(tab, private_url)
     tab.errors.clear()  # the browser logs the two refusals (401) just asserted
 

@@ -55,7 +55,10 @@ def private(database_url: str, fixture_versions: dict[str, int]) -> Iterator[Tes
 
 def _sign_in(client: TestClient, key: str) -> str:
     r = client.post(
-        "/auth/sign-in", data={"api_key": key, "next": "/map"}, headers={"Origin": ORIGIN}, follow_redirects=False
+        "/auth/sign-in",
+        data={"api_key": key, "next": "/map"},
+        headers={"Origin": ORIGIN},
+        follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == "/map", r.text
     return r.cookies[sessions.CSRF_COOKIE]
@@ -87,7 +90,9 @@ def test_signed_out_browser_gets_the_sign_in_page_and_no_data(private: TestClien
     assert private.get("/auth/session").json() == {"signed_in": False}
 
 
-def test_posts_carried_by_the_cookie_need_the_csrf_token_and_same_origin(private: TestClient, engine: Engine) -> None:
+def test_posts_carried_by_the_cookie_need_the_csrf_token_and_same_origin(
+    private: TestClient, engine: Engine
+) -> None:
     _prefix, key = _key(engine, "planner-csrf", ["screen"])
     token = _sign_in(private, key)
     r = private.post("/v1/screenings", json=SCREENING)
@@ -109,7 +114,7 @@ def test_sign_in_from_another_origin_is_refused(private: TestClient, engine: Eng
 
 
 def test_a_forged_or_expired_session_is_anonymous(private: TestClient, engine: Engine) -> None:
-    prefix, key = _key(engine, "planner-expiry", ["read"])
+    prefix, _key_text = _key(engine, "planner-expiry", ["read"])
     with engine.connect() as conn:
         found = keys.live_key(conn, prefix)
     assert found is not None
@@ -134,7 +139,9 @@ def _refused_within(client: TestClient, headers: dict[str, str], seconds: float 
     raise AssertionError("the revoked key still works")
 
 
-def test_revocation_reaches_every_worker_and_every_session(database_url: str, engine: Engine, fixture_versions: dict[str, int]) -> None:
+def test_revocation_reaches_every_worker_and_every_session(
+    database_url: str, engine: Engine, fixture_versions: dict[str, int]
+) -> None:
     """Issue 12 item 5: no positive cache outlives a revocation (was: working for ~28 s)."""
     prefix, key = _key(engine, "revoked-everywhere", ["read"])
     settings = _settings(database_url, public_reads=False)
@@ -193,11 +200,15 @@ def test_every_refused_admin_attempt_is_audited_unknown_keys_included(
     ]
 
 
-def test_failed_authentications_are_rate_limited_per_client(database_url: str, engine: Engine, fixture_versions: dict[str, int]) -> None:
+def test_failed_authentications_are_rate_limited_per_client(
+    database_url: str, engine: Engine, fixture_versions: dict[str, int]
+) -> None:
     _p, good = _key(engine, "limit-good", ["read"])
     with TestClient(create_app(_settings(database_url, auth_failures_per_minute=3))) as client:
         statuses = [
-            client.get("/v1/locate", params=LOCATE, headers={"X-API-Key": f"nzk_0000000{i}_guess"}).status_code
+            client.get(
+                "/v1/locate", params=LOCATE, headers={"X-API-Key": f"nzk_0000000{i}_guess"}
+            ).status_code
             for i in range(5)
         ]
         assert statuses == [401, 401, 401, 429, 429]
@@ -222,7 +233,9 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
     assert security.client_address("10.0.0.1", "198.51.100.4, garbage", proxies) == "10.0.0.1"
 
 
-def test_spoofed_forwarded_for_does_not_escape_the_rate_limit(database_url: str, fixture_versions: dict[str, int]) -> None:
+def test_spoofed_forwarded_for_does_not_escape_the_rate_limit(
+    database_url: str, fixture_versions: dict[str, int]
+) -> None:
     with TestClient(create_app(_settings(database_url, rate_limit_per_minute=2))) as client:
         statuses = [
             client.get("/v1/locate", params=LOCATE, headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
