@@ -461,7 +461,11 @@ def _api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], list[Any]]]:
             calls = [d.call for d in effective.dependant.dependencies]
             yield effective.path, set(effective.methods), calls
         elif isinstance(original, APIRoute):
-            yield original.path, set(original.methods or ()), [d.call for d in original.dependant.dependencies]
+            yield (
+                original.path,
+                set(original.methods or ()),
+                [d.call for d in original.dependant.dependencies],
+            )
 
 
 def route_policies(app: FastAPI) -> dict[tuple[str, str], Policy]:
