@@ -33,6 +33,7 @@ from fastapi import Depends, FastAPI, Request, routing
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import sessions
@@ -451,21 +452,22 @@ AdminDep = Annotated[Principal, Depends(admin_access)]
 
 
 def _api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], list[Any]]]:
-    """(path, methods, dependency callables) of every API route, through included routers.
+    """(path, methods, dependency callables) of every route answering requests, through included
+    routers; a plain Starlette route (which no dependency guards) comes with none, and so fails
+    :func:`route_policies` — except the OpenAPI document itself. Static mounts are not routes here.
 
     FastAPI ≥ 0.16x keeps included routers lazily (``_IncludedRouter``); their effective routes
     (prefix and router dependencies applied) are what it serves and documents.
     """
     for original, effective in routing._iter_routes_with_context(app.routes):
+        path = effective.path if effective is not None else getattr(original, "path", "")
         if effective is not None and effective.dependant is not None:
             calls = [d.call for d in effective.dependant.dependencies]
-            yield effective.path, set(effective.methods), calls
+            yield path, set(effective.methods), calls
         elif isinstance(original, APIRoute):
-            yield (
-                original.path,
-                set(original.methods or ()),
-                [d.call for d in original.dependant.dependencies],
-            )
+            yield path, set(original.methods or ()), [d.call for d in original.dependant.dependencies]
+        elif isinstance(original, Route) and path != app.openapi_url:
+            yield path, set(original.methods or ()), []
 
 
 def route_policies(app: FastAPI) -> dict[tuple[str, str], Policy]:

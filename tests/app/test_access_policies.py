@@ -211,3 +211,21 @@ def test_openapi_states_each_operations_requirement(database_url: str, setting: 
             assert op["security"] == want, (method, path)
     assert spec["paths"]["/v1/screenings"]["post"]["x-access-policy"] == "screen"
     assert spec["paths"]["/v1/locate"]["get"]["x-access-policy"] == "read"
+
+
+def test_a_route_without_a_policy_is_refused_at_start(database_url: str) -> None:
+    """A router included without a policy, or a bare Starlette route, would be open whatever the
+    settings say: the factory's check refuses it."""
+    from fastapi import APIRouter
+    from starlette.responses import PlainTextResponse
+
+    app = create_app(_settings(database_url, False, False))
+    unguarded = APIRouter()
+    unguarded.add_api_route("/v1/unguarded", lambda: {"x": 1})
+    app.include_router(unguarded)
+    with pytest.raises(RuntimeError, match="/v1/unguarded"):
+        security.route_policies(app)
+    app = create_app(_settings(database_url, False, False))
+    app.add_route("/raw", lambda _r: PlainTextResponse("x"))
+    with pytest.raises(RuntimeError, match="/raw"):
+        security.route_policies(app)

@@ -157,8 +157,9 @@ def test_revocation_reaches_every_worker_and_every_session(
         assert two.get("/v1/locate", params=LOCATE).status_code == 200
         _revoke(engine, prefix)
         # ... and refused in both workers as soon as the notification lands (milliseconds).
-        assert _refused_within(one, {"X-API-Key": key}) < 0.5
-        assert _refused_within(two, {"X-API-Key": key}) < 0.5
+        latency = _refused_within(one, {"X-API-Key": key}), _refused_within(two, {"X-API-Key": key})
+        print(f"revoked key refused after {latency[0] * 1000:.1f} ms and {latency[1] * 1000:.1f} ms")
+        assert max(latency) < 0.5
         assert two.get("/v1/locate", params=LOCATE).status_code == 401  # the session died with the key
 
 
