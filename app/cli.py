@@ -262,6 +262,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host or settings.service.host,
         port=args.port or settings.service.port,
         log_level="info",
+        # The app decides the client address itself, believing X-Forwarded-For only from
+        # ZONING_TRUSTED_PROXIES (app.security.client_address); uvicorn would trust loopback.
+        proxy_headers=False,
     )
     return 0
 

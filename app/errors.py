@@ -11,12 +11,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.ogc.errors import InvalidQuery
 from app.pdf import PdfFontMissing
 from app.security import Forbidden, RateLimited, Unauthorized
+from app.sessions import sign_in_page
 from zoning import errors as ze
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,16 @@ async def _zoning_handler(request: Request, exc: ze.ZoningError) -> JSONResponse
     )
 
 
+async def _unauthorized_handler(request: Request, exc: Unauthorized) -> Response:
+    """A browser asking for a page it may not read gets the sign-in form (401), not JSON."""
+    if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        page = sign_in_page(target, status_code=401)
+        page.headers["WWW-Authenticate"] = 'ApiKey header="X-API-Key"'
+        return page
+    return await _zoning_handler(request, exc)
+
+
 async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     codes = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large"}
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
@@ -172,5 +183,6 @@ def install(app: FastAPI) -> None:
     """Register the problem+json handlers on an app."""
     app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
     app.add_exception_handler(ze.ZoningError, _zoning_handler)  # type: ignore[arg-type]
+    app.add_exception_handler(Unauthorized, _unauthorized_handler)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_handler)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_handler)

@@ -7,8 +7,9 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
+from ipaddress import ip_network
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -27,8 +28,10 @@ from app.routes import (
     monitoring,
     ogc,
     screenings,
+    session,
     units,
 )
+from app.security import Policy
 from app.settings import Settings
 from geodata.database import make_engine
 from geodata.snapshots import SnapshotCache
@@ -72,6 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_timeout_s=db.pool_timeout_s,
         )
         app.state.engine = engine
+        sec = settings.security
+        app.state.key_cache = security.KeyCache(engine, max_entries=sec.client_buckets_max)
+        app.state.key_cache.start()
+        app.state.rate_limiter = security.RateLimiter(sec.rate_limit_per_minute, sec.client_buckets_max)
+        app.state.auth_failures = security.RateLimiter(sec.auth_failures_per_minute, sec.client_buckets_max)
+        app.state.trusted_proxies = [ip_network(p, strict=False) for p in sec.trusted_proxies]
         app.state.snapshots = SnapshotCache(engine)
         app.state.snapshots.refresh()
         stop = threading.Event()
@@ -87,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             stop.set()
             thread.join(timeout=5)
+            app.state.key_cache.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -99,8 +109,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.state.key_cache = security._KeyCache()
-    app.state.rate_limiter = security.RateLimiter(settings.security.rate_limit_per_minute)
     errors.install(app)
     app.add_middleware(
         security.SecurityHeadersMiddleware, csp=security.content_security_policy(settings.maps.tile_url)
@@ -117,7 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(files("app") / "static")), name="static")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, dependencies=security.policy(Policy.PUBLIC))
     def api_docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
@@ -127,18 +135,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
         )
 
-    reads = [Depends(security.read_access)]
-    app.include_router(health.router)
+    # Each router's access policy, declared once (app.security; the OpenAPI shows it per operation).
+    public, reads, screens, admins = (security.policy(p) for p in Policy)
+    app.include_router(health.router, dependencies=public)
+    app.include_router(session.router, dependencies=public)
     app.include_router(locate.router, prefix="/v1", dependencies=reads)
     app.include_router(batch.router, prefix="/v1", dependencies=reads)
     app.include_router(datasets.router, prefix="/v1", dependencies=reads)
-    app.include_router(
-        admin.router, prefix="/v1"
-    )  # admin writes: AdminDep; diff/export: read policy, drafts admin
+    app.include_router(admin.router, prefix="/v1", dependencies=admins)
+    app.include_router(admin.reads, prefix="/v1", dependencies=reads)  # diff, export; drafts: admin
     app.include_router(maps.router, dependencies=reads)
-    app.include_router(screenings.router, prefix="/v1", dependencies=reads)
+    app.include_router(screenings.router, prefix="/v1", dependencies=screens)  # create and re-read
     app.include_router(units.router, prefix="/v1", dependencies=reads)
     app.include_router(monitoring.router, prefix="/v1", dependencies=reads)
     app.include_router(industries.router, prefix="/v1", dependencies=reads)
-    app.include_router(ogc.router)  # GETs follow the read policy inside; CORS preflight is open
+    app.include_router(ogc.reads, dependencies=reads)
+    app.include_router(ogc.router, dependencies=public)  # the CORS preflight
+    security.install(app)
     return app

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from ipaddress import ip_network
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from geodata.localdb import LocalCluster
 
@@ -110,6 +113,46 @@ class SecuritySettings(BaseSettings):
         default=6000, ge=0, description="per key or client address and worker; 0 = off"
     )
     cors_origins: list[str] = Field(default_factory=list, description="browser origins allowed (strict list)")
+    auth_failures_per_minute: int = Field(
+        default=20, ge=1, description="failed authentications a client may make a minute before 429"
+    )
+    client_buckets_max: int = Field(
+        default=10_000, ge=100, description="rate-limit buckets kept per worker (least recently used dropped)"
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed "
+        "(comma-separated or a JSON list); empty = the peer address is the client",
+    )
+    session_ttl_s: int = Field(
+        default=8 * 3600, ge=60, le=30 * 86400, description="how long a map sign-in lasts (seconds)"
+    )
+    session_secret: str = Field(
+        default="",
+        description="extra secret mixed into session signatures (the same for every worker); sessions "
+        "are in any case signed with a key derived from the signing-in API key's stored hash",
+    )
+    session_cookie_secure: bool = Field(
+        default=False,
+        description="always mark the session cookie Secure (it is whenever the request is https)",
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [p.strip() for p in text.split(",") if p.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ip_network(item, strict=False)  # ValueError names the bad entry
+        return value
 
 
 class Settings(BaseSettings):

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from geodata import models as m
 from zoning.errors import InvalidInput, NotFound
 
 SCOPES = ("read", "screen", "admin")
 KEY_PREFIX = "nzk"
+CHANGE_CHANNEL = "zoning_api_key"
+"""LISTEN/NOTIFY channel told of every key change, so that every worker drops what it cached."""
 
 
 @dataclass(frozen=True)
@@ -63,18 +65,42 @@ def create_key(conn: Connection, name: str, scopes: list[str]) -> tuple[ApiKey, 
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
-def verify_key(conn: Connection, text: str) -> ApiKey | None:
-    """The live key a presented key text stands for, or None (unknown, malformed or revoked)."""
+def split_key(text: str) -> tuple[str, str] | None:
+    """(prefix, secret) of a presented key text, or None when it is not shaped like a key."""
     parts = text.strip().split("_")
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
         return None
-    _, prefix, secret = parts
+    return parts[1], parts[2]
+
+
+def secret_matches(secret_hash: str, secret: str) -> bool:
+    """Constant-time check of a presented secret against the stored SHA-256."""
+    return hmac.compare_digest(secret_hash, _hash(secret))
+
+
+def live_key(conn: Connection, prefix: str) -> tuple[ApiKey, str] | None:
+    """The live (not revoked) key with this prefix and its stored secret hash, or None."""
     row = conn.execute(select(*m.api_key.c).where(m.api_key.c.prefix == prefix)).first()
     if row is None or row.revoked_at is not None:
         return None
-    if not hmac.compare_digest(row.secret_hash, _hash(secret)):
+    key = ApiKey(row.id, row.name, row.prefix, tuple(row.scopes), row.created_at, row.revoked_at)
+    return key, row.secret_hash
+
+
+def verify_key(conn: Connection, text: str) -> ApiKey | None:
+    """The live key a presented key text stands for, or None (unknown, malformed or revoked)."""
+    split = split_key(text)
+    if split is None:
         return None
-    return ApiKey(row.id, row.name, row.prefix, tuple(row.scopes), row.created_at, row.revoked_at)
+    found = live_key(conn, split[0])
+    if found is None or not secret_matches(found[1], split[1]):
+        return None
+    return found[0]
+
+
+def _announce_change(conn: Connection, prefix: str) -> None:
+    """Tell every listening worker, when this transaction commits, that a key changed."""
+    conn.execute(select(func.pg_notify(CHANGE_CHANNEL, prefix)))
 
 
 def revoke_key(conn: Connection, prefix: str) -> ApiKey:
@@ -86,6 +112,7 @@ def revoke_key(conn: Connection, prefix: str) -> ApiKey:
     ).first()
     if row is None:
         raise NotFound(f"no live API key has prefix {prefix!r}", field="prefix")
+    _announce_change(conn, prefix)
     return ApiKey(row.id, row.name, row.prefix, tuple(row.scopes), row.created_at, row.revoked_at)
 
 

@@ -567,6 +567,26 @@ def get_screening(conn: Connection, screening_id: str) -> dict[str, Any]:
     return dict(row.result)
 
 
+KEY_CALLER = "key:"
+"""``screening.caller`` of a record made with an API key: ``key:<prefix>@<address>``; else the address."""
+
+
+def screening_caller(key_prefix: str | None, client: str) -> str:
+    """The ``caller`` stored with a screening: whose key (if any) and from which address."""
+    return f"{KEY_CALLER}{key_prefix}@{client}" if key_prefix else client
+
+
+def screening_owner_key(conn: Connection, screening_id: str) -> str | None:
+    """The prefix of the key that created a screening, or None (made anonymously); raises NotFound."""
+    row = conn.execute(select(m.screening.c.caller).where(m.screening.c.id == screening_id)).first()
+    if row is None:
+        raise NotFound(f"no screening has id {screening_id!r}", field="screening_id")
+    caller = row.caller or ""
+    if not caller.startswith(KEY_CALLER):
+        return None
+    return caller[len(KEY_CALLER) :].split("@", 1)[0]
+
+
 def read_industries(conn: Connection) -> list[dict[str, Any]]:
     """The GB/T 4754 catalogue rows held by the store."""
     t = m.industry_category

@@ -4,6 +4,18 @@
   window.zoningMap = map;
   ZONING.hidden.forEach(function (n) { map.removeLayer(window[n]); });
   var asOfQuery = ZONING.asOf ? '&as_of=' + encodeURIComponent(ZONING.asOf) : '';
+  // Signed in (reads private): the session cookie rides on every same-origin fetch by itself; a POST
+  // also carries the double-submit token from the readable zoning_csrf cookie (app/sessions.py).
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)zoning_csrf=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : '';
+  }
+  function postHeaders(extra) {
+    var h = {Accept: 'application/json'}, t = csrfToken();
+    if (t) h['X-CSRF-Token'] = t;
+    Object.keys(extra || {}).forEach(function (k) { h[k] = extra[k]; });
+    return h;
+  }
   function esc(s) { return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
     return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]; }); }
 
@@ -143,10 +155,10 @@
       var form = new FormData();
       form.append('file', footprintFile);
       ['industry', 'buffer_m', 'project_name', 'as_of'].forEach(function (k) { if (body[k] != null) form.append(k, body[k]); });
-      request = fetch('/v1/screenings/upload', {method: 'POST', headers: {Accept: 'application/json'}, body: form});
+      request = fetch('/v1/screenings/upload', {method: 'POST', headers: postHeaders(), body: form});
     } else {
       request = fetch('/v1/screenings', {
-        method: 'POST', headers: {'Content-Type': 'application/json', Accept: 'application/json'},
+        method: 'POST', headers: postHeaders({'Content-Type': 'application/json'}),
         body: JSON.stringify(body)
       });
     }
@@ -162,6 +174,17 @@
           esc(label) + (href ? ' · <a href="' + esc(href) + '" target="_blank">报告 Report</a>' : '');
       }).catch(function (e) { smsg.innerHTML = '<span class="err">' + esc(e) + '</span>'; });
   });
+  // --- who is signed in; sign out --------------------------------------------------------
+  var who = document.getElementById('zoning-session');
+  fetch('/auth/session').then(function (r) { return r.json(); }).then(function (sres) {
+    if (!sres.signed_in) return;
+    who.innerHTML = '已登录 Signed in: <b>' + esc(sres.name) + '</b> ' +
+      '<button type="button" id="zoning-sign-out">退出 Sign out</button>';
+    document.getElementById('zoning-sign-out').addEventListener('click', function () {
+      fetch('/auth/sign-out', {method: 'POST', headers: postHeaders()})
+        .then(function () { location.href = '/auth/sign-in'; });
+    });
+  }).catch(function () {});
   window.zoningReadyAt = performance.now();
   document.body.setAttribute('data-zoning-ready', '1');
 })();

@@ -64,6 +64,7 @@ def _panel_html(snapshot: ZoningSnapshot, industries: Sequence[dict[str, Any]]) 
  <h3>南昌市生态环境分区管控图</h3>
  <div class="sub">Nanchang ecological-environment zoning · 三线一单<br>
   {escape(v.title_zh)}{"（重建数据 reconstruction）" if v.reconstruction else ""}</div>
+ <div class="sub" id="zoning-session"></div>
  <label for="zoning-version">版本 Version (as of)</label>
  <select id="zoning-version"><option value="">{escape(v.label)}</option></select>
  <label for="zoning-search">查找单元 Find a unit (code or name)</label>

@@ -1,8 +1,8 @@
 """Dataset administration: import (upload), publish, diff and export of dataset versions.
 
-Writes always need an ``admin`` key (refusals are audited by :mod:`app.security`); diff and export
-follow the read policy for published versions and need an ``admin`` key for drafts, which are not
-public until published.
+``router`` (import, publish) is under the ``admin`` policy (refusals audited by :mod:`app.security`);
+``reads`` (diff, export) under the ``read`` policy, with drafts for ``admin`` keys only, as they are
+not public until published. Both policies are declared in ``app/main.py``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
 from app.deps import ConnectionDep, get_engine
-from app.security import AdminDep, Principal, PrincipalDep, admin_access, read_access
+from app.security import AdminDep, Principal, PrincipalDep, require_admin
 from geodata import export, importer, publishing, repository
 from zoning.errors import InvalidInput
 
 router = APIRouter(tags=["dataset administration"])
+reads = APIRouter(tags=["dataset administration"])
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"content": {"application/problem+json": {}}} for code in (401, 403, 404, 409, 422, 503)
@@ -205,16 +206,14 @@ def unpublish_dataset(
 
 
 def _visible(request: Request, principal: Principal, conn: Connection, *labels: str) -> None:
-    """Drafts are for administrators; published versions follow the read policy (checked by the
-    route's ``read_access`` dependency)."""
+    """Drafts are for administrators; published versions follow the read policy (of the router)."""
     if any(repository.version_by_label(conn, lbl).status == "draft" for lbl in labels):
-        admin_access(request, principal)
+        require_admin(request, principal)
 
 
-@router.get(
+@reads.get(
     "/datasets/{a}/diff/{b}",
     summary="What changed between two versions",
-    dependencies=[Depends(read_access)],
     responses={**PROBLEMS, 200: {"content": {"application/json": {}, "application/geo+json": {}}}},
 )
 def diff_datasets(
@@ -237,10 +236,9 @@ def diff_datasets(
     return JSONResponse(export.diff_versions(conn, a, b))
 
 
-@router.get(
+@reads.get(
     "/datasets/{label}/export",
     summary="A version as a zipped bundle: GeoPackage, GeoJSON or shapefile",
-    dependencies=[Depends(read_access)],
     responses={**PROBLEMS, 200: {"content": {"application/zip": {}}}},
 )
 def export_dataset(

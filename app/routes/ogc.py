@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine, select
 
@@ -34,7 +34,6 @@ from app.ogc.crs import (
     parse_crs,
 )
 from app.ogc.errors import InvalidQuery
-from app.security import read_access
 from geodata import models as m
 from geodata import repository
 from geodata.database import translate_errors
@@ -42,8 +41,9 @@ from zoning.errors import NotFound
 from zoning.snapshot import VersionInfo
 
 router = APIRouter(tags=["OGC API"])
-reads = APIRouter(prefix="/ogc", dependencies=[Depends(read_access)])
-"""Every GET follows the service's read policy; the CORS preflight (on ``router``) needs no key."""
+reads = APIRouter(prefix="/ogc")
+"""Every GET follows the service's read policy; the CORS preflight (on ``router``) is public
+(both declared in ``app/main.py``)."""
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -721,6 +721,4 @@ def preflight() -> Response:
     )
 
 
-router.include_router(reads)
-
-__all__ = ["DEFAULT", "SupportedCrs", "router"]
+__all__ = ["DEFAULT", "SupportedCrs", "reads", "router"]

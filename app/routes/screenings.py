@@ -1,4 +1,10 @@
-"""Project siting: ``POST /v1/screenings`` and the stored, citable records ``GET /v1/screenings/{id}``."""
+"""Project siting: ``POST /v1/screenings`` and the stored, citable records ``GET /v1/screenings/{id}``.
+
+The router is under the ``screen`` policy (``app/main.py``): whoever may screen may re-open a
+record by its id, except that a record created with an API key (or a session signed in with one)
+is readable only with that key and by ``admin`` keys; to anyone else it does not exist (404).
+Records are answered with ``Cache-Control: no-store``.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +26,12 @@ from app.errors import PROBLEM_JSON
 from app.maps.previews import embed_page, screening_preview_from_record
 from app.pdf import screening_pdf
 from app.reports import screening_html
-from app.security import screen_access
+from app.security import Principal, PrincipalDep
 from geodata import repository
 from geodata.database import translate_errors
 from geodata.importer import UploadLimits, check_zip_entries
 from geodata.snapshots import SnapshotCache
-from zoning.errors import InvalidInput
+from zoning.errors import InvalidInput, NotFound
 from zoning.geometry_input import ParsedFootprint, check_inside, parse_footprint
 from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
 
@@ -34,6 +40,8 @@ PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 FOOTPRINT_ARCHIVE_LIMITS = UploadLimits(max_total_bytes=200 * 1024 * 1024, max_entries=50)
 """A footprint archive is a few files; a larger or bomb-like one is refused before it is read."""
+NO_STORE = {"Cache-Control": "no-store"}
+"""A record may be private to its creator: no shared cache keeps it (RFC 9111 §5.2.2.5)."""
 RECONSTRUCTION_CAVEAT = (
     "本筛查所用分区数据为基于真实行政边界的重建数据，非官方《南昌市“三线一单”生态环境分区管控方案》矢量成果；"
     "结论仅供预判，以生态环境主管部门意见为准。 The zoning used is a reconstruction on real boundaries, not the "
@@ -73,6 +81,7 @@ def canonical_json(record: dict[str, Any]) -> bytes:
 
 def _screen_and_store(
     request: Request,
+    principal: Principal,
     snapshots: SnapshotCache,
     parsed: ParsedFootprint,
     *,
@@ -124,26 +133,26 @@ def _screen_and_store(
             version_id=snapshot.version.id,
             dataset_checksum=snapshot.version.checksum,
             footprint=parsed.geometry,
-            caller=request.client.host if request.client else None,
+            caller=repository.screening_caller(principal.key_prefix, principal.client),
         )
     return Response(
         canonical_json(record),
         status_code=201,
         media_type="application/json",
-        headers={"Location": record["links"]["self"]},
+        headers={"Location": record["links"]["self"], **NO_STORE},
     )
 
 
 @router.post(
     "/screenings",
     status_code=201,
-    dependencies=[Depends(screen_access)],
     summary="Screen a project footprint: verdict, findings with citations, hits per layer",
     responses={201: {"description": "the stored screening record"}, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM},
 )
 def create_screening(
     body: ScreeningCreate,
     request: Request,
+    principal: PrincipalDep,
     snapshots: Annotated[SnapshotCache, Depends(get_snapshots)],
 ) -> Response:
     """Screen a footprint (point, line or polygon) for a project of a GB/T 4754 industry.
@@ -159,6 +168,7 @@ def create_screening(
     parsed = parse_footprint(data, filename=None, content_type=None, crs=body.crs, field="footprint")
     return _screen_and_store(
         request,
+        principal,
         snapshots,
         parsed,
         industry_code=body.industry,
@@ -172,12 +182,12 @@ def create_screening(
 @router.post(
     "/screenings/upload",
     status_code=201,
-    dependencies=[Depends(screen_access)],
     summary="Screen an uploaded footprint file (zipped shapefile, GeoPackage, KML/KMZ, GeoJSON, 界址点 table)",
     responses={413: PROBLEM, 422: PROBLEM, 503: PROBLEM},
 )
 def create_screening_from_file(
     request: Request,
+    principal: PrincipalDep,
     snapshots: Annotated[SnapshotCache, Depends(get_snapshots)],
     file: Annotated[UploadFile, File(description="the footprint file, ≤ 20 MB")],
     industry: Annotated[str, Form()],
@@ -198,6 +208,7 @@ def create_screening_from_file(
     )
     return _screen_and_store(
         request,
+        principal,
         snapshots,
         parsed,
         industry_code=industry,
@@ -284,6 +295,7 @@ def _geojson(record: dict[str, Any], geometries: dict[str, dict[str, Any]]) -> d
 def read_screening(
     screening_id: str,
     request: Request,
+    principal: PrincipalDep,
     conn: ConnectionDep,
     f: Annotated[Literal["json", "geojson", "html", "pdf"], Query(description="output format")] = "json",
 ) -> Response:
@@ -291,22 +303,31 @@ def read_screening(
 
     `f=pdf` gives the report a reviewer files: id, dataset version and checksum, time, the verdict,
     a map, every finding with its citation, and the caveat that the zoning is a reconstruction.
+    A record created with a key is readable with that key (or a session signed in with it) and by
+    `admin` keys only; to others it is 404.
     """
+    owner = repository.screening_owner_key(conn, screening_id)
+    if owner is not None and owner != principal.key_prefix and not principal.has("admin"):
+        raise NotFound(f"no screening has id {screening_id!r}", field="screening_id")
     record = repository.get_screening(conn, screening_id)
     if f == "json":
-        return Response(canonical_json(record), media_type="application/json")
+        return Response(canonical_json(record), media_type="application/json", headers=NO_STORE)
     geometries = _geometries(conn, record)
     if f == "geojson":
-        return Response(canonical_json(_geojson(record, geometries)), media_type="application/geo+json")
+        return Response(
+            canonical_json(_geojson(record, geometries)), media_type="application/geo+json", headers=NO_STORE
+        )
     if f == "pdf":
         pdf = screening_pdf(record, _geojson(record, geometries)["features"])
         return Response(
             pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{screening_id}.pdf"'},
+            headers={"Content-Disposition": f'inline; filename="{screening_id}.pdf"', **NO_STORE},
         )
     maps = request.app.state.settings.maps
     preview = screening_preview_from_record(
         record, geometries, tile_url=maps.tile_url, tile_attribution=maps.tile_attribution
     )
-    return HTMLResponse(screening_html(record, map_html=embed_page(preview, title=record["id"])))
+    return HTMLResponse(
+        screening_html(record, map_html=embed_page(preview, title=record["id"])), headers=NO_STORE
+    )

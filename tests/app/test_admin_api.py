@@ -427,3 +427,14 @@ def test_drafts_are_not_public(admin_db: tuple[str, Engine], issued: dict[str, s
         )
         r = client.get("/v1/datasets/draft-only/export", headers={"X-API-Key": issued["admin"]})
         assert r.status_code == 200
+        # Issue 12 item 7: the listing shows drafts, and who imported what from which files, to
+        # admin keys only.
+        public = client.get("/v1/datasets", headers={"X-API-Key": issued["read"]}).json()
+        assert "draft-only" not in [v["label"] for v in public]
+        assert all(
+            "import" not in v["provenance"] and "bundled_folder" not in v["provenance"] for v in public
+        )
+        assert "draft-only" not in [v["label"] for v in client.get("/v1/datasets").json()]
+        listed = client.get("/v1/datasets", headers={"X-API-Key": issued["admin"]}).json()
+        draft = next(v for v in listed if v["label"] == "draft-only")
+        assert draft["status"] == "draft" and draft["provenance"]["import"]["by"].startswith("key:")
