@@ -1803,7 +1803,8 @@ Built by `python -m geodata.nanchang.build` (fixed seed {seed}); every file is l
   follow from the codes). No package on PyPI or npm ships the table (`patent-taxo-sdk` 1.0.0 was
   examined: a database client without the data), so the table was **transcribed by hand from the
   standard's structure** — 20 sections, 97 divisions, 473 groups, {industry_classes:,} classes — and
-  checked against an independent complete listing (same code at every position, same totals).
+  checked (not copied) against an independent complete listing in a public repository: the running
+  position of nine sampled codes from 0111 to 9700 and the totals agree.
   The figure usually quoted for the standard is 1,380 classes (issue 11 uses it; a provincial
   statistics bureau quotes 1,382); a code-by-code count gives {industry_classes:,}, and no class in the
   table could be shown not to exist, so none was dropped to force a total. English names of sections
