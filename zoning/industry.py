@@ -206,8 +206,8 @@ class IndustryCatalogue:
     def resolve(self, code: str, *, field: str = "industry") -> ResolvedIndustry:
         """Validate an applicant's code; raises InvalidInput naming the field when the standard lacks it.
 
-        A well-formed code must also exist: GB/T 4754-2017 has group 261 but no class 2618, division
-        46 but no group 469's sibling class 4699, division 77 but no group 778.
+        A well-formed code must also exist: GB/T 4754-2017 has group 261 but no class 2618, group 469
+        but only its class 4690 (no 4699), division 77 but no group 778 (so no class 7788).
         """
         normal = normalize(code, field=field)
         entry = self._by_code.get(normal)
