@@ -2045,7 +2045,9 @@ def build(out: Path, log: Callable[[str], None] = lambda m: print(m, file=sys.st
             corridor=info["river_corridor_half_width_m"],
             eff21="2021-01-01",
             notes24="; ".join(notes24),
-            industry_classes=sum(1 for r in industries.CATALOGUE if r["level"] == "class") if industries else 0,
+            industry_classes=sum(1 for r in industries.CATALOGUE if r["level"] == "class")
+            if industries
+            else 0,
         ),
         encoding="utf-8",
     )

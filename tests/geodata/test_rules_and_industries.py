@@ -22,6 +22,7 @@ def by_code(code: str) -> dict[str, Any] | None:
     entry = _CATALOGUE.get(code)
     return None if entry is None else next(r for r in CATALOGUE if r["code"] == entry.code)
 
+
 RULE_KEYS = {"unit_code", "dimension", "clause_no", "text_zh", "effect", "industry_codes", "conditions"}
 
 PRIORITY_REDLINE = {

@@ -9,6 +9,7 @@ codes below.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 
@@ -47,14 +48,16 @@ def test_totals_per_level() -> None:
 
 def test_sections_and_divisions_are_exactly_a_to_t_and_01_to_97() -> None:
     assert [c for c, r in BY_CODE.items() if r["level"] == "section"] == list("ABCDEFGHIJKLMNOPQRST")
-    assert sorted(c for c, r in BY_CODE.items() if r["level"] == "division") == [f"{n:02d}" for n in range(1, 98)]
+    assert sorted(c for c, r in BY_CODE.items() if r["level"] == "division") == [
+        f"{n:02d}" for n in range(1, 98)
+    ]
 
 
 def test_section_ranges_of_table_1_tile_01_to_97() -> None:
     """表1: each section covers a contiguous run of divisions; together they cover 01–97 once."""
     runs = sorted(SECTION_DIVISIONS.values())
     assert runs[0][0] == 1 and runs[-1][1] == 97
-    for (_, high), (low, _) in zip(runs, runs[1:], strict=False):
+    for (_, high), (low, _) in pairwise(runs):
         assert low == high + 1
 
 
@@ -153,7 +156,9 @@ def test_normalize(text: str, expected: str) -> None:
     assert normalize(text) == expected
 
 
-@pytest.mark.parametrize("text", ["98", "00", "Z", "U", "B2614", "26145", "", "1", "A26", "2 6 1 4 5", "C-26"])
+@pytest.mark.parametrize(
+    "text", ["98", "00", "Z", "U", "B2614", "26145", "", "1", "A26", "2 6 1 4 5", "C-26"]
+)
 def test_normalize_refuses_what_is_no_code_naming_the_field(text: str) -> None:
     with pytest.raises(InvalidInput) as err:
         normalize(text, field="industry")
@@ -161,7 +166,8 @@ def test_normalize_refuses_what_is_no_code_naming_the_field(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "expected"), [("C", "section"), ("26", "division"), ("261", "group"), ("2614", "class"), ("C2614", "class")]
+    ("code", "expected"),
+    [("C", "section"), ("26", "division"), ("261", "group"), ("2614", "class"), ("C2614", "class")],
 )
 def test_level_by_shape(code: str, expected: str) -> None:
     assert level(code) == expected
@@ -169,7 +175,8 @@ def test_level_by_shape(code: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "parent"), [("2614", "261"), ("261", "26"), ("26", "C"), ("C", None), ("0610", "061"), ("05", "A")]
+    ("code", "parent"),
+    [("2614", "261"), ("261", "26"), ("26", "C"), ("C", None), ("0610", "061"), ("05", "A")],
 )
 def test_parent_of(code: str, parent: str | None) -> None:
     assert parent_of(code) == parent
