@@ -1798,6 +1798,18 @@ Built by `python -m geodata.nanchang.build` (fixed seed {seed}); every file is l
   distributaries), 抚河 and 锦江 were named by position; a fourth lake and two channels are left
   unnamed. Accuracy about 1 km. 潦河 and the small urban lakes (瑶湖, 艾溪湖, 青山湖, 象湖) are not in
   GSHHG and are not drawn.
+- **Industry catalogue** (`industries.json`): GB/T 4754-2017 国民经济行业分类 with its 2019 amendment
+  第1号修改单, from `geodata/nanchang/gbt4754_2017.tsv` (code, name_zh, name_en; levels and parents
+  follow from the codes). No package on PyPI or npm ships the table (`patent-taxo-sdk` 1.0.0 was
+  examined: a database client without the data), so the table was **transcribed by hand from the
+  standard's structure** — 20 sections, 97 divisions, 473 groups, {industry_classes:,} classes — and
+  checked (not copied) against an independent complete listing in a public repository: the running
+  position of nine sampled codes from 0111 to 9700 and the totals agree.
+  The figure usually quoted for the standard is 1,380 classes (issue 11 uses it; a provincial
+  statistics bureau quotes 1,382); a code-by-code count gives {industry_classes:,}, and no class in the
+  table could be shown not to exist, so none was dropped to force a total. English names of sections
+  and divisions follow the China Statistical Yearbook; below that the standard has no official
+  English and the names are our translations.
 
 ## Conversions
 - The Amap boundaries are GCJ-02. Every vertex was converted to WGS84 with the iterative inverse of
@@ -2033,6 +2045,9 @@ def build(out: Path, log: Callable[[str], None] = lambda m: print(m, file=sys.st
             corridor=info["river_corridor_half_width_m"],
             eff21="2021-01-01",
             notes24="; ".join(notes24),
+            industry_classes=sum(1 for r in industries.CATALOGUE if r["level"] == "class")
+            if industries
+            else 0,
         ),
         encoding="utf-8",
     )

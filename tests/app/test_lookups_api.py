@@ -109,6 +109,31 @@ def test_industries_lookup(client: TestClient) -> None:
     assert english["industries"][0]["code"] == "B"
 
 
+def test_industry_by_code_with_its_ancestors(client: TestClient) -> None:
+    """GB/T 4754-2017: 2614 有机化学原料制造 is in 261 基础化学原料制造, division 26, section C 制造业."""
+    r = client.get("/v1/industries/C2614")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["code"], body["level"], body["name_zh"]) == ("2614", "class", "有机化学原料制造")
+    assert [a["code"] for a in body["ancestors"]] == ["C", "26", "261"]
+    assert body["children"] == []
+    group = client.get("/v1/industries/261").json()
+    assert [c["code"] for c in group["children"]] == ["2611", "2612", "2613", "2614", "2619"]
+
+
+@pytest.mark.parametrize("code", ["2618", "4699", "7788"])
+def test_industry_the_standard_lacks_is_404(client: TestClient, code: str) -> None:
+    r = client.get(f"/v1/industries/{code}")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_malformed_industry_code_is_422_naming_it(client: TestClient) -> None:
+    r = client.get("/v1/industries/26145")
+    assert r.status_code == 422
+    assert r.json()["field"] == "code"
+
+
 def _offline(html: str) -> bool:
     """No script, stylesheet or image is fetched from another host (embedded srcdoc pages included)."""
     import re

@@ -78,14 +78,14 @@ def test_chemical_plant_in_general_unit_is_prohibited_by_city_wide_clause(client
 
 
 def test_software_firm_in_the_same_place_is_permitted(client: TestClient) -> None:
-    body = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6510", as_of="2022-01-01").json()
+    body = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6513", as_of="2022-01-01").json()
     assert body["result"]["verdict"] == "permitted"
     assert body["result"]["verdict_label_en"] == "permitted (subject to EIA)"
     assert severities(body) == [("notice", "access_list")]
 
 
 def test_footprint_across_two_units_splits_its_area(client: TestClient) -> None:
-    body = screen(client, polygon(115.89, 28.64, 115.91, 28.65), "6510").json()
+    body = screen(client, polygon(115.89, 28.64, 115.91, 28.65), "6513").json()
     units = {u["code"]: u for u in body["result"]["layers"]["control_units"]["features"]}
     assert sorted(units) == ["ZH36010220001", "ZH36010310001"]
     west = geodesic_area(115.89, 28.64, 115.90, 28.65)
@@ -115,7 +115,7 @@ def test_grade_i_zone_prohibits_unrelated_projects_and_conditions_water_supply(c
 
 def test_grade_ii_zone_by_discharge(client: TestClient) -> None:
     point = {"type": "Point", "coordinates": [115.845, 28.645]}
-    quiet = screen(client, point, "6510").json()
+    quiet = screen(client, point, "6513").json()
     grade = [
         (f["severity"], f["citation"]["article"])
         for f in quiet["result"]["findings"]
@@ -136,7 +136,7 @@ def test_grade_ii_zone_by_discharge(client: TestClient) -> None:
 
 
 def test_red_line_reached_only_by_the_buffer_is_conditional_with_its_distance(client: TestClient) -> None:
-    body = screen(client, {"type": "Point", "coordinates": [115.875, 28.645]}, "6510", buffer_m=2000).json()
+    body = screen(client, {"type": "Point", "coordinates": [115.875, 28.645]}, "6513", buffer_m=2000).json()
     result = body["result"]
     assert result["verdict"] == "conditional"
     assert severities(body) == [("conditional", "ecological_redline"), ("notice", "access_list")]
@@ -164,19 +164,19 @@ def test_nature_reserve_core_allows_research_only(client: TestClient) -> None:
 
 
 def test_monitoring_points_inside_the_buffer(client: TestClient) -> None:
-    body = screen(client, {"type": "Point", "coordinates": [115.95, 28.74]}, "6510", buffer_m=1500).json()
+    body = screen(client, {"type": "Point", "coordinates": [115.95, 28.74]}, "6513", buffer_m=1500).json()
     points = body["result"]["layers"]["monitoring_points"]
     assert points["status"] == "hit"
     assert [p["code"] for p in points["features"]] == ["AQ-T-001"]
     _, _, expected = GEOD.inv(115.95, 28.74, 115.95, 28.75)
     assert points["features"][0]["distance_m"] == pytest.approx(expected, rel=1e-3)
-    far = screen(client, {"type": "Point", "coordinates": [115.95, 28.74]}, "6510", buffer_m=1000).json()
+    far = screen(client, {"type": "Point", "coordinates": [115.95, 28.74]}, "6513", buffer_m=1000).json()
     assert far["result"]["layers"]["monitoring_points"] == {"status": "clear", "features": []}
 
 
 def test_as_of_screens_against_the_version_in_force_then(client: TestClient) -> None:
-    old = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6510", as_of="2022-12-31").json()
-    new = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6510", as_of="2023-01-01").json()
+    old = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6513", as_of="2022-12-31").json()
+    new = screen(client, polygon(115.95, 28.62, 115.96, 28.63), "6513", as_of="2023-01-01").json()
     assert [u["code"] for u in old["result"]["layers"]["control_units"]["features"]] == ["ZH36010230001"]
     assert [u["code"] for u in new["result"]["layers"]["control_units"]["features"]] == ["ZH36010220001"]
     assert (old["result"]["dataset"]["label"], new["result"]["dataset"]["label"]) == (
@@ -229,7 +229,7 @@ def test_same_place_in_every_input_crs_gives_the_same_units(client: TestClient) 
     ]
     reference = geodesic_area(115.89, 28.64, 115.91, 28.65)
     for body, _name in variants:
-        result = screen(client, body.pop("footprint"), "6510", **body).json()["result"]
+        result = screen(client, body.pop("footprint"), "6513", **body).json()["result"]
         assert sorted(u["code"] for u in result["layers"]["control_units"]["features"]) == [
             "ZH36010220001",
             "ZH36010310001",
@@ -303,6 +303,24 @@ def test_bad_screening_input_is_a_named_problem(
     assert r.status_code == 422, r.text
     assert r.headers["content-type"] == "application/problem+json"
     assert (r.json()["code"], r.json()["field"]) == (code, field)
+
+
+@pytest.mark.parametrize("code", ["2618", "4699", "7788", "C2618", "778"])
+def test_industry_codes_the_standard_lacks_are_refused_on_every_route(client: TestClient, code: str) -> None:
+    """GB/T 4754-2017: group 261 ends at 2619 (no 2618); group 469 has only 4690; division 77 has
+    groups 771 and 772 only (no 778, so no 7788). Well-formed but absent codes are a 422 naming `industry`."""
+    point = {"type": "Point", "coordinates": [115.9, 28.7]}
+    posted = client.post("/v1/screenings", json={"footprint": point, "industry": code})
+    uploaded = client.post(
+        "/v1/screenings/upload",
+        files={"file": ("p.geojson", json.dumps(point).encode(), "application/geo+json")},
+        data={"industry": code},
+    )
+    for r in (posted, uploaded):
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert (r.json()["code"], r.json()["field"]) == ("invalid_input", "industry")
+        assert code.lstrip("C") in r.json()["detail"]
 
 
 def test_unknown_screening_is_404_problem(client: TestClient) -> None:
@@ -402,7 +420,7 @@ def test_quasi_protection_zone_by_how_much_the_industry_pollutes(client: TestCli
     ]
     assert water == [("prohibited", "第六十七条", "SY-T-001 准保护区")]
     assert chem["result"]["verdict"] == "prohibited"
-    office = screen(client, point, "6510").json()
+    office = screen(client, point, "6513").json()
     water = [
         (f["severity"], f["citation"]["article"])
         for f in office["result"]["findings"]

@@ -10,7 +10,7 @@ from app.main import create_app
 from app.settings import DatabaseSettings, SecuritySettings, ServiceSettings, Settings
 from geodata import keys
 
-POINT = {"footprint": {"type": "Point", "coordinates": [115.95, 28.65]}, "industry": "6510"}
+POINT = {"footprint": {"type": "Point", "coordinates": [115.95, 28.65]}, "industry": "6513"}
 
 
 def _settings(url: str, **security: object) -> Settings:

@@ -10,8 +10,18 @@ from typing import Any
 import pytest
 
 from geodata.nanchang import industries, rules
-from geodata.nanchang.industries import CATALOGUE, by_code, covers, nearest, normalize_code, section_of
+from geodata.nanchang.industries import CATALOGUE
+from zoning.industry import IndustryCatalogue, covers, section_of
 from zoning.vocabulary import RuleDimension, RuleEffect
+
+_CATALOGUE = IndustryCatalogue(CATALOGUE)
+
+
+def by_code(code: str) -> dict[str, Any] | None:
+    """The bundled catalogue row for a canonical code, or None (the one matcher lives in zoning.industry)."""
+    entry = _CATALOGUE.get(code)
+    return None if entry is None else next(r for r in CATALOGUE if r["code"] == entry.code)
+
 
 RULE_KEYS = {"unit_code", "dimension", "clause_no", "text_zh", "effect", "industry_codes", "conditions"}
 
@@ -173,65 +183,6 @@ def test_official_names(code: str, name_zh: str) -> None:
     assert entry["name_zh"] == name_zh
 
 
-def test_lookup_accepts_letter_prefixed_codes_and_rejects_malformed_ones() -> None:
-    assert by_code("C2614") == by_code("2614")
-    assert by_code(" c26 ") == by_code("26")
-    assert normalize_code("D4411") == "4411"
-    assert by_code("98") is None
-    assert by_code("00") is None
-    assert by_code("Z") is None
-    assert by_code("B2614") is None  # 26 is in section C, not B
-    assert by_code("26145") is None
-    assert by_code("") is None
-    with pytest.raises(ValueError):
-        section_of("98")
-    with pytest.raises(ValueError):
-        normalize_code("A26")
-
-
-def test_nearest_falls_back_to_group_then_division() -> None:
-    assert nearest("2614") == by_code("2614")
-    assert nearest("2619") == by_code("261")  # class not listed, group is
-    assert nearest("1399") == by_code("13")  # neither listed
-    assert nearest("K") == by_code("K")
-    assert nearest("99") is None
-
-
-@pytest.mark.parametrize(
-    ("rule", "project", "expected"),
-    [
-        ("C", "26", True),
-        ("C", "261", True),
-        ("C", "2614", True),
-        ("C", "C", True),
-        ("C", "44", False),
-        ("B", "0610", True),
-        ("B", "13", False),
-        ("D", "4411", True),
-        ("26", "26", True),
-        ("26", "261", True),
-        ("26", "2614", True),
-        ("26", "C2614", True),
-        ("26", "27", False),
-        ("26", "2710", False),
-        ("261", "2614", True),
-        ("261", "2621", False),
-        ("2614", "2614", True),
-        ("2614", "261", False),  # a finer rule says nothing about a coarser declaration
-        ("2614", "26", False),
-        ("26", "C", False),
-        ("13", "1351", True),
-        ("1", "13", None),  # malformed rule code
-    ],
-)
-def test_covers(rule: str, project: str, expected: bool | None) -> None:
-    if expected is None:
-        with pytest.raises(ValueError):
-            covers(rule, project)
-    else:
-        assert covers(rule, project) is expected
-
-
 # ---------------------------------------------------------------------------------------- rules
 
 
@@ -385,5 +336,5 @@ def test_unknown_class_is_rejected() -> None:
 
 
 def test_modules_expose_the_names_build_imports() -> None:
-    assert callable(industries.by_code) and callable(industries.covers) and callable(industries.section_of)
+    assert isinstance(industries.CATALOGUE, list) and callable(industries.read_source)
     assert callable(rules.general_requirements) and callable(rules.unit_rules)
