@@ -184,9 +184,11 @@ def assess_clause(
         )
     if open_:
         reason = "; ".join(f"{c.key}: {c.reason_en}" for c in open_)
-        only_project_facts = all(not c.spatial for c in open_)
+        # A clause naming no industry binds only projects with the undeclared fact (a coal boiler,
+        # VOC emissions, a change of land use): listed for review as a notice, not a condition.
+        hinges_on_project = any(not c.spatial for c in open_)
         severity = (
-            Severity.NOTICE if not clause.industry_codes and only_project_facts else Severity.CONDITIONAL
+            Severity.NOTICE if not clause.industry_codes and hinges_on_project else Severity.CONDITIONAL
         )
         return _result(clause, Assessment.NEEDS_REVIEW, severity, f"cannot be evaluated — {reason}", conds)
     if industry is CodeMatch.TOO_COARSE:
