@@ -201,9 +201,10 @@ def _slope(value: Any, _c: Mapping[str, Any], _a: ProjectAttributes, x: ClauseCo
     if x.max_slope_deg is None:
         return _unknown(f"no terrain model to tell whether the land is steeper than {value}°")
     return _bool(
-        x.max_slope_deg > float(value),
-        f"slopes up to {x.max_slope_deg:.0f}° exceed {value}°",
-        f"slopes stay at or below {value}°",
+        # "二十五度以上" includes 25°: in Chinese statutes 以上 includes the number (刑法 art. 99).
+        x.max_slope_deg >= float(value),
+        f"slopes up to {x.max_slope_deg:.1f}° reach {value}° or more",
+        f"slopes stay below {value}°",
     )
 
 
