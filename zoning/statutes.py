@@ -598,3 +598,14 @@ def statutory_findings(
 def worst(findings: list[StatutoryFinding]) -> Severity:
     """The worst severity among findings (``permitted`` when there are none)."""
     return min((f.severity for f in findings), key=lambda s: s.rank, default=Severity.PERMITTED)
+
+
+def family_severities(findings: list[StatutoryFinding]) -> dict[str, Severity]:
+    """Worst statutory severity per zone family ("water", "redline", "reserve"), as
+    ``zoning.compliance.assess_clause(statutory=...)`` takes it for clauses that restate a statute."""
+    out: dict[str, Severity] = {}
+    for f in findings:
+        family = "water" if f.zone in WATER_ZONES else "reserve" if f.zone in RESERVE_ZONES else "redline"
+        if family not in out or f.severity.rank < out[family].rank:
+            out[family] = f.severity
+    return out
