@@ -404,7 +404,7 @@ STATUTE_ROWS: tuple[StatuteRow, ...] = (
         _S.CONDITIONAL,
         ART27,
         "Core zone: entry for research only with approval.",
-        procedure_zh="事先向保护区管理机构提交申请和活动计划，经省级以上人民政府有关自然保护区行政主管部门批准（国家级保护区经国务院有关行政主管部门批准）。",
+        procedure_zh="事先向自然保护区管理机构提交申请和活动计划，经管理机构批准；进入国家级自然保护区核心区的，经省级人民政府有关自然保护区行政主管部门批准（2017修订文本）。",
     ),
     StatuteRow(
         "reserve-core-other",
