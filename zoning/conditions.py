@@ -226,6 +226,12 @@ def _parameter(what: str) -> _Eval:
     return evaluate
 
 
+def _parse_review(
+    value: Any, _c: Mapping[str, Any], _a: ProjectAttributes, _x: ClauseContext
+) -> tuple[Outcome, str]:
+    return _unknown(f"the imported clause text could not be read by machine: {value}")
+
+
 # key → (evaluator, spatial?)
 EVALUATORS: dict[str, tuple[_Eval, bool]] = {
     "new_or_expanded": (_new_or_expanded, False),
@@ -250,6 +256,9 @@ EVALUATORS: dict[str, tuple[_Eval, bool]] = {
     "capacity_replacement": (_parameter("capacity replacement"), False),
     "refer": (_parameter("cross-reference to the city-wide requirements"), False),
     "positioning": (_parameter("the park's industrial positioning"), False),
+    # An imported clause the text parser could not read (zoning.clause_text): the clause itself needs
+    # reading, so it counts like an unknown place, not an undeclared project fact (→ conditional).
+    "parse_review": (_parse_review, True),
 }
 
 
