@@ -86,7 +86,9 @@ def test_zone_layers_redline_reserves_lakes() -> None:
 
 
 def test_zones_without_a_layer_and_undeclared_project_facts_cannot_be_evaluated() -> None:
-    results = evaluate_conditions({"zone": "畜禽养殖禁养区", "slope_deg_above": 25, "fuel": "coal"}, NEW, UNKNOWN)
+    results = evaluate_conditions(
+        {"zone": "畜禽养殖禁养区", "slope_deg_above": 25, "fuel": "coal"}, NEW, UNKNOWN
+    )
     assert {r.key: (r.outcome, r.spatial) for r in results} == {
         "zone": (Outcome.CANNOT_EVALUATE, True),
         "slope_deg_above": (Outcome.CANNOT_EVALUATE, True),
