@@ -2,7 +2,8 @@
 
 Checked against the published texts of 水污染防治法 (2017), 自然资发〔2022〕142号 and
 自然保护区条例 (2017 revision; note the 2026 revision, 国务院令第830号, renumbers it — the zoning plans
-screened here were made under the 2017 text). Quotations are abridged with "……" where long.
+screened here were made under the 2017 text). Quotations are abridged with "……" where long; a text marked 〔概述〕 is a summary, not a quotation
+(its exact wording was not confirmed against the published text).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ ART65 = _w(
     "第六十五条第一款", "禁止在饮用水水源一级保护区内新建、改建、扩建与供水设施和保护水源无关的建设项目"
 )
 ART65_2 = _w(
-    "第六十五条第三款",
+    "第六十五条第二款",
     "禁止在饮用水水源一级保护区内从事网箱养殖、旅游、游泳、垂钓或者其他可能污染饮用水水体的活动。",
 )
 ART66 = _w("第六十六条第一款", "禁止在饮用水水源二级保护区内新建、改建、扩建排放污染物的建设项目")
@@ -92,12 +93,16 @@ RL_ITEM = {
     ),
     6: _r(f"{RL}6", "必须且无法避让、符合县级以上国土空间规划的线性基础设施、通讯和防洪、供水设施建设"),
     7: _r(f"{RL}7", "地质调查与矿产资源勘查开采"),
-    8: _r(f"{RL}8", "依据县级以上国土空间规划和生态保护修复专项规划开展的生态修复"),
+    8: _r(
+        f"{RL}8", "〔概述〕依据国土空间规划和生态保护修复专项规划开展的生态修复"
+    ),  # wording not confirmed: a summary
 }
 # The 国家重大项目 occupation path (unavoidability demonstration by the provincial government, State
 # Council approval) is in section 一 of the notice; its sub-section number was not confirmed against
 # the published text, so the citation names the section only.
-RL_MAJOR = _r("一", "国家重大项目确需占用生态保护红线的，附省级人民政府出具的不可避让论证意见，报国务院批准")
+RL_MAJOR = _r(
+    "一", "〔概述〕国家重大项目确需占用生态保护红线的，附省级人民政府出具的不可避让论证意见，报国务院批准"
+)
 ART18 = _n("第十八条", "核心区外围可以划定一定面积的缓冲区，只准进入从事科学研究观测活动。")
 ART18_EXP = _n(
     "第十八条、第二十九条",

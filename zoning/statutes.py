@@ -136,7 +136,7 @@ STATUTE_ROWS: tuple[StatuteRow, ...] = (
         _S.NOTICE,
         ART65,
         "Grade I: projects related to water-supply facilities are not among those art. 65 forbids; "
-        "no outfall (art. 64) and none of the activities of art. 65 para 3.",
+        "no outfall (art. 64) and none of the activities of art. 65 para 2.",
     ),
     StatuteRow(
         "wppcl65-protection",

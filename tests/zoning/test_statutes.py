@@ -41,8 +41,8 @@ CASES = [
     (Z.WATER_GRADE_I, "4620", NEW, P, "wppcl65-other", "第六十五条第一款"),
     # ... a software firm likewise; the ban covers 新建、改建、扩建 alike.
     (Z.WATER_GRADE_I, "6513", REBUILD, P, "wppcl65-other", "第六十五条第一款"),
-    # art. 65 para 3: "禁止…从事网箱养殖、旅游、游泳、垂钓…" — a scenic area (7861) in grade I.
-    (Z.WATER_GRADE_I, "7861", NEW, P, "wppcl65-activities", "第六十五条第三款"),
+    # art. 65 para 2: "禁止…从事网箱养殖、旅游、游泳、垂钓…" — a scenic area (7861) in grade I.
+    (Z.WATER_GRADE_I, "7861", NEW, P, "wppcl65-activities", "第六十五条第二款"),
     # Division 46 holds both 4610 (allowed) and 4620 (forbidden): "46" cannot be decided.
     (Z.WATER_GRADE_I, "46", NEW, C, "wppcl65-other+declare", "第六十五条第一款"),
     # art. 66 para 1: "禁止在饮用水水源二级保护区内新建、改建、扩建排放污染物的建设项目" — a chemical plant.
