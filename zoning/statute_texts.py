@@ -1,9 +1,11 @@
 """The statute texts the rules cite: instrument, article and a short quotation of each provision.
 
 Checked against the published texts of 水污染防治法 (2017), 自然资发〔2022〕142号 and
-自然保护区条例 (2017 revision; note the 2026 revision, 国务院令第830号, renumbers it — the zoning plans
-screened here were made under the 2017 text). Quotations are abridged with "……" where long; a text marked 〔概述〕 is a summary, not a quotation
-(its exact wording was not confirmed against the published text).
+自然保护区条例 (2017 revision). The State Council revised the regulations again in 2026
+(国务院令第830号, in force 2026-03-15, 48 articles, with a core protection zone and a general control
+zone); its article numbers were not checked, and the zoning plans screened here were made under the
+2017 text. Quotations are abridged with "……" where long; a text marked 〔概述〕 is a summary, not a
+quotation (its exact wording was not confirmed against the published text).
 """
 
 from __future__ import annotations

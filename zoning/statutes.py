@@ -12,7 +12,8 @@ Sources, each checked against the published text:
   (自然资发〔2022〕142号) 一、（一） and its ten limited activities;
 - 《中华人民共和国自然保护区条例》(2017 修订) arts. 18, 26, 27, 28, 29, 32. The State Council
   revised the regulations again in 2026 (国务院令第830号, in force 2026-03-15); the rows cite the
-  2017 numbering the 2021/2024 zoning plans were made under and say so in every citation.
+  2017 text the 2021/2024 zoning plans were made under and say so in every citation — a screening
+  decided under the 2026 text needs these rows re-checked against it.
 """
 
 from __future__ import annotations
