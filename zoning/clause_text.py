@@ -76,7 +76,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 }
 _KEYWORD_ORDER = sorted(KEYWORDS, key=len, reverse=True)
 
-_PROHIBIT = re.compile(r"禁止|严禁|不得|不予|一律不|不再新建|退出")
+_PROHIBIT = re.compile(r"禁止|严禁|不得|不予|一律不|不再新建")
 _RESTRICT = re.compile(r"限制|严格控制|严控|从严控制|控制规模")
 _REQUIRE = re.compile(r"应|须|必须|鼓励|执行|实行|实施|落实|推进|推广|加强|开展|建立|提高|优先|引导|确保")
 _NEW_OR_EXPANDED = re.compile(r"新建|扩建|新增")

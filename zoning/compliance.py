@@ -134,6 +134,8 @@ def assess_clause(
     industry = CodeMatch.COVERED
     if clause.industry_codes:
         industry = match(clause.industry_codes, industry_code)
+        if industry is CodeMatch.NONE and clause.conditions.get("positioning") == "lead_industry":
+            return _off_positioning(clause, industry_code, attrs, context)
         if industry is CodeMatch.NONE:
             return _result(
                 clause,
@@ -222,6 +224,29 @@ def assess_clause(
         Assessment.NEEDS_REVIEW,
         Severity.CONDITIONAL,
         "restricts (限制/严格控制) this kind of project: allowed only under the clause's conditions",
+        conds,
+    )
+
+
+def _off_positioning(
+    clause: Clause, industry_code: str, attrs: ProjectAttributes, context: ClauseContext
+) -> ClauseAssessment:
+    """A park's positioning clause ("新引进项目应符合园区产业定位…") for an industry it does not list as
+    lead: it still binds every new project in the park — conformity with the positioning and the
+    plan-EIA conclusions needs review (an obligation, so a notice)."""
+    conds = evaluate_conditions(clause.conditions, attrs, context)
+    unmet = [c for c in conds if c.outcome is Outcome.NOT_MET]
+    if unmet:
+        reason = "; ".join(f"{c.key}: {c.reason_en}" for c in unmet)
+        return _result(
+            clause, Assessment.NOT_APPLICABLE, Severity.PERMITTED, f"condition not met — {reason}", conds
+        )
+    return _result(
+        clause,
+        Assessment.NEEDS_REVIEW,
+        Severity.NOTICE,
+        f"industry {industry_code} is not among the park's lead industries ({', '.join(clause.industry_codes)}): "
+        "its fit with the park's positioning and plan-EIA conclusions needs review",
         conds,
     )
 

@@ -94,6 +94,16 @@ def test_fine_chemicals_in_the_anyi_chemical_park_are_not_prohibited(clauses) ->
     assert [(r.assessment, r.severity) for r in lead] == [(Assessment.COMPLIANT, Severity.NOTICE)]
 
 
+def test_a_non_lead_industry_in_a_park_is_reviewed_against_its_positioning(clauses) -> None:
+    # "安义工业园重点发展铝型材加工、精细化工等主导产业，新引进项目应符合园区产业定位、规划环评结论…":
+    # a food plant (1391) is no lead industry, yet the clause binds it — review, as a notice.
+    clause = _clause(clauses, ANYI_PARK, "安义工业园重点发展铝型材加工、精细化工")
+    inside = assess_clause(clause, "1391", NEW, _ctx(parks=frozenset({"安义工业园"})))
+    assert (inside.assessment, inside.severity) == (Assessment.NEEDS_REVIEW, Severity.NOTICE)
+    outside = assess_clause(clause, "1391", NEW, _ctx())
+    assert outside.assessment is Assessment.NOT_APPLICABLE
+
+
 def test_housing_in_the_anyi_park_needs_review_of_the_protection_distance(clauses) -> None:
     # "化工集中区环境防护距离内不得新建居民住宅…" — no layer delimits that distance: needs review.
     clause = _clause(clauses, ANYI_PARK, "化工集中区环境防护距离内不得新建居民住宅")
