@@ -23,9 +23,10 @@ The work is done in three steps, so that nothing is written before everything is
 Access lists. When the bundle holds ``access_rules.json`` (the bundled format: structured clauses
 with effect and GB/T 4754 industry codes), it is taken as it is. Otherwise each unit's four text
 fields are split into numbered clauses (``1.`` / ``1、`` / ``（1）`` / one per line) and each clause
-gets effect ``require`` with no industry codes: a text-only clause cannot be matched to an
-industry by machine, and ``require`` is the effect the screening reports as a *notice* for the
-reviewer to read, never as an automatic prohibition. The city-wide 总体准入要求 (``unit_code``
+is read by :func:`zoning.clause_text.parse_clause`: effect (禁止 → prohibit, 限制/严格控制 → restrict,
+应/须/鼓励 → require), the GB/T 4754 codes of the industries it names, and ``new_or_expanded``. A
+clause the parser cannot read is stored as ``restrict`` with a ``parse_review`` condition carrying
+the reason — a reviewer's item, never a silent notice — and the report lists it. The city-wide 总体准入要求 (``unit_code``
 null) are carried over from the version in force when the bundle has no ``access_rules.json``.
 Divisions, and any other layer the bundle lacks, are likewise carried over from the version in
 force; the provenance says which.
@@ -65,6 +66,7 @@ from geodata import models as m
 from geodata.database import translate_errors
 from geodata.repository import DatasetLayers
 from zoning import vocabulary as v
+from zoning.clause_text import ParsedClause, ParseStatus, parse_clause, parse_report
 from zoning.errors import InvalidInput, NoVersionInForce, ZoningError
 from zoning.geometry_input import InputCrs, resolve_crs, to_storage
 
@@ -1170,22 +1172,45 @@ def read_bundle(
     return ImportBundle(layers=layers, rules=rules, meta=meta, report=report, name=source.name)
 
 
-def _rules_from_texts(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _rules_from_texts(units: list[dict[str, Any]], report: ValidationReport) -> list[dict[str, Any]]:
     rules = []
+    parsed_all: list[ParsedClause] = []
     for unit in units:
         for dimension, field_text in (unit.get("_texts") or {}).items():
             for n, clause in enumerate(split_clauses(field_text), start=1):
+                parsed = parse_clause(clause)
+                parsed_all.append(parsed)
+                conditions = dict(parsed.conditions)
+                if parsed.status is ParseStatus.NEEDS_REVIEW:
+                    conditions["parse_review"] = parsed.reason_en
                 rules.append(
                     {
                         "unit_code": unit["code"],
                         "dimension": dimension,
                         "clause_no": n,
                         "text_zh": clause,
-                        "effect": v.RuleEffect.REQUIRE.value,
-                        "industry_codes": [],
-                        "conditions": {},
+                        "effect": parsed.stored_effect,
+                        "industry_codes": list(parsed.industry_codes),
+                        "conditions": conditions,
                     }
                 )
+    if parsed_all:
+        summary = parse_report(parsed_all)
+        report.counts.update(
+            {
+                "clauses_from_text": summary["clauses"],
+                "clauses_parsed": summary["parsed"],
+                "clauses_need_review": len(summary["needs_review"]),
+            }
+        )
+        if summary["needs_review"]:
+            report.warn(
+                "clauses_need_review",
+                f"{len(summary['needs_review'])} of {summary['clauses']} clause(s) could not be read by "
+                "machine and are stored for review (restrict): "
+                + "; ".join(item["text_zh"] for item in summary["needs_review"][:20]),
+                layer="units",
+            )
     return rules
 
 
@@ -1233,7 +1258,7 @@ def assemble(
             r.setdefault("industry_codes", [])
             r.setdefault("conditions", {})
     else:
-        out.rules = _rules_from_texts(units)
+        out.rules = _rules_from_texts(units, report)
         if units and not out.rules:
             report.warn(
                 "no_clauses",
@@ -1279,7 +1304,9 @@ def validate_layers(layers: DatasetLayers, report: ValidationReport) -> Validati
     :func:`geodata.coverage.coverage_report` (unit count, class shares, counts), units reaching
     outside their division. The figures and counts go into the report either way.
     """
-    report.counts = {k: val for k, val in layers.counts().items()}
+    # The clause-reading counts of assemble() (zoning.clause_text) stay beside the layer counts.
+    kept = {k: n for k, n in report.counts.items() if k.startswith("clauses_")}
+    report.counts = {**kept, **layers.counts()}
     units = layers.units
     pattern = re.compile(v.UNIT_CODE_PATTERN)
     division_codes = {d["code"] for d in layers.divisions}

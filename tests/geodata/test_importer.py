@@ -228,10 +228,27 @@ def test_independent_gbk_shapefile_kit(
     assert ("encoding_guessed" in codes) is (not cpg)
     _assert_same_units(_units(engine, "kit"), _units(source, LABEL))
     got: dict[str, list[str]] = {}
+    read: dict[str, tuple[str, list[str]]] = {}
     for unit_code, dim, _n, text_zh, effect, industries in _rules(engine, "kit"):
-        assert (effect, industries) == ("require", [])  # text only: notices for the reviewer
+        # Text clauses are read, not flattened: a 禁止 clause is never stored as a notice (require).
+        if "禁止" in text_zh:
+            assert effect in ("prohibit", "restrict"), text_zh
         got.setdefault(f"{unit_code}|{dim}", []).append(text_zh)
+        read[f"{unit_code}|{text_zh}"] = (effect, industries)
     assert got == written
+    # 安义工业园 KJBJYS: "禁止新建炼油、炼焦、钢铁、水泥熟料、平板玻璃、电解铝等高耗能、高排放项目。"
+    # The bundled structured list codes it 2511, 2521, 3110, 3120, 3011, 3041, 3216 by hand; the
+    # imported reading is a prohibition whose codes cover each of those classes.
+    effect, industries = read[
+        "ZH36012320002|禁止新建炼油、炼焦、钢铁、水泥熟料、平板玻璃、电解铝等高耗能、高排放项目。"
+    ]
+    assert effect == "prohibit"
+    for hand_coded in ("2511", "2521", "3110", "3120", "3011", "3041", "3216"):
+        assert any(hand_coded.startswith(code) for code in industries), hand_coded
+    counts = report.counts
+    assert counts["clauses_from_text"] == sum(len(v) for v in written.values())
+    assert counts["clauses_parsed"] + counts["clauses_need_review"] == counts["clauses_from_text"]
+    assert ("clauses_need_review" in codes) is (counts["clauses_need_review"] > 0)
 
 
 def test_split_clauses() -> None:
