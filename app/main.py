@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from app import errors, security
+from app import errors, guard, security
 from app.routes import (
     admin,
     batch,
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = security._KeyCache()
     app.state.rate_limiter = security.RateLimiter(settings.security.rate_limit_per_minute)
     errors.install(app)
+    app.add_middleware(guard.RequestGuardMiddleware)  # inside the security headers: its answers get them
     app.add_middleware(
         security.SecurityHeadersMiddleware, csp=security.content_security_policy(settings.maps.tile_url)
     )
@@ -141,4 +142,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monitoring.router, prefix="/v1", dependencies=reads)
     app.include_router(industries.router, prefix="/v1", dependencies=reads)
     app.include_router(ogc.router)  # GETs follow the read policy inside; CORS preflight is open
+    guard.document(app)
     return app

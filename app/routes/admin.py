@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine
 
+from app.guard import body_limit
 from app.deps import ConnectionDep, get_engine
 from app.security import AdminDep, Principal, PrincipalDep, admin_access, read_access
 from geodata import export, importer, repository
@@ -83,6 +84,8 @@ def _save_upload(upload: UploadFile, folder: Path, limits: importer.UploadLimits
     response_model=DatasetImported,
     summary="Import a zipped bundle as a draft version (admin)",
     responses=PROBLEMS,
+    # the bundle, the optional mapping file (≤ 1 MiB) and the form fields
+    openapi_extra=body_limit(importer.UploadLimits().max_total_bytes + 2 * 1024 * 1024),
 )
 def create_dataset(
     principal: AdminDep,

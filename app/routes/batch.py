@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.deps import get_snapshots
 from app.errors import PROBLEM_JSON
+from app.guard import body_limit
 from geodata.snapshots import SnapshotCache
 from zoning.errors import InvalidCoordinate, InvalidInput
 from zoning.geometry_input import resolve_crs, to_storage
@@ -244,7 +245,8 @@ def _csv(answers: list[dict[str, Any]]) -> bytes:
                 "text/csv": {"example": "id,lon,lat\nsite-1,115.89,28.68\n"},
             },
             "required": True,
-        }
+        },
+        **body_limit(MAX_BODY_BYTES),
     },
 )
 async def locate_points(
@@ -263,9 +265,7 @@ async def locate_points(
     monitoring point of each kind (distance in metres, planar EPSG:4548). Points outside the city
     get an `error` of their own instead of failing the batch.
     """
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise InvalidInput(f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB", field="body")
+    body = await request.body()  # at most MAX_BODY_BYTES: app.guard refuses more while it streams in
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     as_csv = content_type in CSV_TYPES
     # The CPU-bound part runs in a worker thread, like the sync routes.

@@ -17,6 +17,7 @@ from shapely.geometry import mapping
 
 from app.deps import ConnectionDep, get_snapshots
 from app.errors import PROBLEM_JSON
+from app.guard import body_limit
 from app.maps.previews import embed_page, screening_preview_from_record
 from app.pdf import screening_pdf
 from app.reports import screening_html
@@ -32,6 +33,8 @@ from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
 router = APIRouter(tags=["screenings"])
 PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_JSON_BODY_BYTES = 8 * 1024 * 1024
+"""A GeoJSON footprint at the vertex limit (100,000 positions of ~40 bytes) with room to spare."""
 FOOTPRINT_ARCHIVE_LIMITS = UploadLimits(max_total_bytes=200 * 1024 * 1024, max_entries=50)
 """A footprint archive is a few files; a larger or bomb-like one is refused before it is read."""
 RECONSTRUCTION_CAVEAT = (
@@ -140,6 +143,7 @@ def _screen_and_store(
     dependencies=[Depends(screen_access)],
     summary="Screen a project footprint: verdict, findings with citations, hits per layer",
     responses={201: {"description": "the stored screening record"}, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM},
+    openapi_extra=body_limit(MAX_JSON_BODY_BYTES),
 )
 def create_screening(
     body: ScreeningCreate,
@@ -175,6 +179,7 @@ def create_screening(
     dependencies=[Depends(screen_access)],
     summary="Screen an uploaded footprint file (zipped shapefile, GeoPackage, KML/KMZ, GeoJSON, 界址点 table)",
     responses={413: PROBLEM, 422: PROBLEM, 503: PROBLEM},
+    openapi_extra=body_limit(MAX_UPLOAD_BYTES + 1024 * 1024),  # the file and the form fields
 )
 def create_screening_from_file(
     request: Request,
