@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine
 
 from app.guard import body_limit
+from app.strict import StrictModel, storable_text
 from app.deps import ConnectionDep, get_engine
 from app.security import AdminDep, Principal, PrincipalDep, admin_access, read_access
 from geodata import export, importer, repository
@@ -47,7 +48,7 @@ class DatasetImported(BaseModel):
     report: dict[str, Any]
 
 
-class PublishRequest(BaseModel):
+class PublishRequest(StrictModel):
     effective_from: date = Field(
         description="The date the version comes into force (YYYY-MM-DD).", examples=["2025-01-01"]
     )
@@ -109,6 +110,8 @@ def create_dataset(
     (each error naming layer, feature, code and location); it writes nothing but an audit event.
     Archives are checked for size, entry count, compression ratio and path traversal; no URL is
     ever fetched."""
+    storable_text(label, "label")
+    storable_text(crs, "crs")
     limits = importer.UploadLimits()
     folder = Path(tempfile.mkdtemp(prefix="zoning-upload-"))
     try:
