@@ -13,15 +13,15 @@ as OGC API – Features /req/core/query-param-unknown asks on ``/ogc``).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
-from fastapi.dependencies.utils import get_flat_dependant
+from fastapi.dependencies.models import Dependant
 from fastapi.params import File, Form
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -61,15 +61,21 @@ def body_limit(limit_bytes: int) -> dict[str, Any]:
     return {LIMIT_KEY: limit_bytes}
 
 
-def _media_types(route: APIRoute) -> tuple[str, ...]:
+def _walk(dependant: Dependant) -> Iterator[Dependant]:
+    """A route's dependant and those of all its dependencies."""
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _walk(sub)
+
+
+def _media_types(route: Any) -> tuple[str, ...]:
     extra = (route.openapi_extra or {}).get("requestBody", {}).get("content")
     if extra:
         return tuple(str(k).lower() for k in extra)
     field = route.body_field
     if field is None:
         return ()
-    flat = get_flat_dependant(route.dependant)
-    infos = [p.field_info for p in flat.body_params]
+    infos = [p.field_info for d in _walk(route.dependant) for p in d.body_params]
     if any(isinstance(i, File) for i in infos):
         return ("multipart/form-data",)
     if any(isinstance(i, Form) for i in infos):
@@ -77,39 +83,56 @@ def _media_types(route: APIRoute) -> tuple[str, ...]:
     return ("application/json",)
 
 
-def _query_names(route: APIRoute) -> frozenset[str]:
-    names = {p.alias for p in get_flat_dependant(route.dependant).query_params}
+def _query_names(route: Any) -> frozenset[str]:
+    names = {p.alias for d in _walk(route.dependant) for p in d.query_params}
     for p in (route.openapi_extra or {}).get("parameters", []):
         if isinstance(p, dict) and p.get("in") == "query":
             names.add(str(p["name"]))
     return frozenset(names)
 
 
-def policy_for(route: APIRoute) -> RoutePolicy:
-    """The policy of a route, from its declaration."""
+def policy_for(route: Any) -> RoutePolicy:
+    """The policy of a route (an APIRoute or its effective context under a prefix), from its declaration."""
     limit = int((route.openapi_extra or {}).get(LIMIT_KEY, DEFAULT_BODY_LIMIT))
-    checked = route.path.startswith("/v1")
+    checked = (route.path or "").startswith("/v1")
     return RoutePolicy(limit, _media_types(route), _query_names(route) if checked else None)
 
 
 def document(app: FastAPI) -> None:
-    """Write each body-taking route's limit and its 413/415 answers into the OpenAPI."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not (route.methods & BODY_METHODS) or route.body_field is None:
-            continue
-        extra = dict(route.openapi_extra or {})
-        limit = int(extra.get(LIMIT_KEY, DEFAULT_BODY_LIMIT))
-        extra[LIMIT_KEY] = limit
-        route.openapi_extra = extra
-        problem = {"content": {PROBLEM_JSON: {}}}
-        route.responses = {
-            **route.responses,
-            413: {**problem, "description": f"the body is larger than {limit} bytes"},
-            415: {**problem, "description": "the body's Content-Type is not one this route takes"},
-        }
-        if route.path.startswith("/v1"):
-            route.responses.setdefault(400, {**problem, "description": "an unknown query parameter"})
-        route.description = (route.description or "") + f"\n\nThe request body may be at most {limit:,} bytes."
+    """Write each body-taking route's limit (``x-max-body-bytes``) and its 413/415 answers, and the
+    400 for unknown query parameters on ``/v1``, into the app's OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        problem = {"content": {PROBLEM_JSON: {"schema": {"type": "object"}}}}
+        for context in iter_route_contexts(app.router.routes):
+            if not isinstance(context.original_route, APIRoute) or context.path_format is None:
+                continue
+            policy = policy_for(context)
+            for method in context.methods or ():
+                operation = schema.get("paths", {}).get(context.path_format, {}).get(method.lower())
+                if operation is None:
+                    continue
+                responses = operation.setdefault("responses", {})
+                if policy.query_names is not None:
+                    responses.setdefault("400", {**problem, "description": "an unknown query parameter"})
+                if "requestBody" not in operation:
+                    continue
+                operation[LIMIT_KEY] = policy.body_limit
+                responses["413"] = {
+                    **problem,
+                    "description": f"the request body is larger than {policy.body_limit:,} bytes",
+                }
+                responses["415"] = {**problem, "description": "the body's Content-Type is not one this route takes"}
+                note = f"The request body may be at most {policy.body_limit:,} bytes."
+                operation["description"] = (operation.get("description", "") + "\n\n" + note).strip()
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _problem(status: int, code: str, title: str, detail: str, **extra: Any) -> tuple[dict[str, Any], bytes]:
@@ -131,21 +154,20 @@ class RequestGuardMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._policies: dict[int, RoutePolicy] = {}
+        self._routes: list[tuple[RouteContext, RoutePolicy]] | None = None
 
-    def _route(self, scope: Scope) -> APIRoute | None:
-        for route in scope["app"].router.routes:
-            if isinstance(route, APIRoute):
-                match, _ = route.matches(scope)
-                if match == Match.FULL:
-                    return route
+    def _route(self, scope: Scope) -> tuple[RouteContext, RoutePolicy] | None:
+        if self._routes is None:  # the app's routes are complete by its first request
+            self._routes = [
+                (c, policy_for(c))
+                for c in iter_route_contexts(scope["app"].router.routes)
+                if isinstance(c.original_route, APIRoute)
+            ]
+        for context, policy in self._routes:
+            match, _ = context.matches(scope)
+            if match == Match.FULL:
+                return context, policy
         return None
-
-    def _policy(self, route: APIRoute) -> RoutePolicy:
-        key = id(route)
-        if key not in self._policies:
-            self._policies[key] = policy_for(route)
-        return self._policies[key]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -158,11 +180,11 @@ class RequestGuardMiddleware:
             await self._refuse(scope, send, 400, "invalid_parameter", "Invalid parameter",
                                "the URL holds a NUL character (%00), which no parameter may contain")
             return
-        route = self._route(scope)
-        if route is None:
+        found = self._route(scope)
+        if found is None:
             await self.app(scope, receive, send)
             return
-        policy = self._policy(route)
+        route, policy = found
         if policy.query_names is not None and query:
             for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
                 if name not in policy.query_names:
