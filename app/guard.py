@@ -126,7 +126,10 @@ def document(app: FastAPI) -> None:
                     **problem,
                     "description": f"the request body is larger than {policy.body_limit:,} bytes",
                 }
-                responses["415"] = {**problem, "description": "the body's Content-Type is not one this route takes"}
+                responses["415"] = {
+                    **problem,
+                    "description": "the body's Content-Type is not one this route takes",
+                }
                 note = f"The request body may be at most {policy.body_limit:,} bytes."
                 operation["description"] = (operation.get("description", "") + "\n\n" + note).strip()
         app.openapi_schema = schema
@@ -144,7 +147,9 @@ def _problem(status: int, code: str, title: str, detail: str, **extra: Any) -> t
 def _media_ok(content_type: str, accepted: tuple[str, ...]) -> bool:
     media = content_type.split(";")[0].strip().lower()
     for ok in accepted:
-        if media == ok or (ok == "application/json" and media.startswith("application/") and media.endswith("+json")):
+        if media == ok or (
+            ok == "application/json" and media.startswith("application/") and media.endswith("+json")
+        ):
             return True
     return False
 
@@ -177,8 +182,14 @@ class RequestGuardMiddleware:
         query: bytes = scope.get("query_string", b"")
         url = (raw_path + b"?" + query).lower()
         if b"%00" in url or b"\x00" in url:
-            await self._refuse(scope, send, 400, "invalid_parameter", "Invalid parameter",
-                               "the URL holds a NUL character (%00), which no parameter may contain")
+            await self._refuse(
+                scope,
+                send,
+                400,
+                "invalid_parameter",
+                "Invalid parameter",
+                "the URL holds a NUL character (%00), which no parameter may contain",
+            )
             return
         found = self._route(scope)
         if found is None:
@@ -189,28 +200,46 @@ class RequestGuardMiddleware:
             for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
                 if name not in policy.query_names:
                     allowed = ", ".join(sorted(policy.query_names)) or "none"
-                    await self._refuse(scope, send, 400, "unknown_parameter", "Unknown parameter",
-                                       f"unknown query parameter {name!r}; this resource takes {allowed}",
-                                       field=name)
+                    await self._refuse(
+                        scope,
+                        send,
+                        400,
+                        "unknown_parameter",
+                        "Unknown parameter",
+                        f"unknown query parameter {name!r}; this resource takes {allowed}",
+                        field=name,
+                    )
                     return
-        if scope["method"] not in BODY_METHODS or route.body_field is None and not policy.media_types:
+        if scope["method"] not in BODY_METHODS or (route.body_field is None and not policy.media_types):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         length = headers.get("content-length")
         limit = policy.body_limit
         if length is not None and length.strip().isdigit() and int(length) > limit:
-            await self._refuse(scope, send, 413, "payload_too_large", "Payload too large",
-                               f"the request body ({int(length)} bytes) is larger than this route's limit of "
-                               f"{limit} bytes", limit_bytes=limit)
+            await self._refuse(
+                scope,
+                send,
+                413,
+                "payload_too_large",
+                "Payload too large",
+                f"the request body ({int(length)} bytes) is larger than this route's limit of {limit} bytes",
+                limit_bytes=limit,
+            )
             return
         has_body = (length is not None and length.strip() not in ("", "0")) or "transfer-encoding" in headers
         ctype = headers.get("content-type")
         if has_body and policy.media_types and (ctype is None or not _media_ok(ctype, policy.media_types)):
-            await self._refuse(scope, send, 415, "unsupported_media_type", "Unsupported media type",
-                               f"Content-Type {ctype!r} is not accepted here; send one of "
-                               f"{', '.join(policy.media_types)}", field="Content-Type",
-                               accepted=list(policy.media_types))
+            await self._refuse(
+                scope,
+                send,
+                415,
+                "unsupported_media_type",
+                "Unsupported media type",
+                f"Content-Type {ctype!r} is not accepted here; send one of {', '.join(policy.media_types)}",
+                field="Content-Type",
+                accepted=list(policy.media_types),
+            )
             return
         await self._call_limited(scope, receive, send, limit)
 
@@ -238,11 +267,19 @@ class RequestGuardMiddleware:
         except PayloadTooLarge as exc:  # raised where no exception handler caught it
             if started:
                 raise
-            await self._refuse(scope, send, 413, "payload_too_large", "Payload too large", str(exc.detail),
-                               limit_bytes=exc.limit)
+            await self._refuse(
+                scope,
+                send,
+                413,
+                "payload_too_large",
+                "Payload too large",
+                str(exc.detail),
+                limit_bytes=exc.limit,
+            )
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, code: str, title: str, detail: str,
-                      **extra: Any) -> None:
+    async def _refuse(
+        self, scope: Scope, send: Send, status: int, code: str, title: str, detail: str, **extra: Any
+    ) -> None:
         _, body = _problem(status, code, title, detail, instance=scope.get("path"), **extra)
         headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
         if status == 413:

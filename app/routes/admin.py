@@ -18,10 +18,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine
 
-from app.guard import body_limit
-from app.strict import StrictModel, storable_text
 from app.deps import ConnectionDep, get_engine
+from app.guard import body_limit
 from app.security import AdminDep, Principal, PrincipalDep, admin_access, read_access
+from app.strict import StrictModel, storable_text
 from geodata import export, importer, repository
 from zoning.errors import InvalidInput
 

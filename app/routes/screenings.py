@@ -18,11 +18,11 @@ from shapely.geometry import mapping
 from app.deps import ConnectionDep, get_snapshots
 from app.errors import PROBLEM_JSON
 from app.guard import body_limit
-from app.strict import StrictModel, storable_text
 from app.maps.previews import embed_page, screening_preview_from_record
 from app.pdf import screening_pdf
 from app.reports import screening_html
 from app.security import screen_access
+from app.strict import StrictModel, storable_text
 from geodata import repository
 from geodata.database import translate_errors
 from geodata.importer import UploadLimits, check_zip_entries

@@ -2,8 +2,9 @@
 conforms to its documented schema, for inputs schemathesis generates from the schema itself.
 
 Public routes are called anonymously (the default read and screening policy) and the admin routes
-under ``/v1/datasets`` with an admin key. The run is bounded (EXAMPLES per operation, a fixed seed) so that it stays under about three minutes on the 2-core CI machine, and it works on a
-database of its own, since admin operations it generates may write (drafts, audit events).
+under ``/v1/datasets`` with an admin key. The run is bounded (EXAMPLES per operation, a fixed seed)
+so that it stays under about three minutes on the 2-core CI machine, and it works on a database of
+its own, since admin operations it generates may write (drafts, audit events).
 """
 
 from __future__ import annotations
