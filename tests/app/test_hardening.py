@@ -253,3 +253,12 @@ def test_body_over_the_route_limit_is_413_before_parsing(client: TestClient) -> 
 
     r = client.post("/v1/screenings", content=chunks(), headers={"Content-Type": "application/json"})
     assert problem(r, 413)["limit_bytes"] == limit
+
+
+def test_non_finite_query_numbers_on_v1(client: TestClient) -> None:
+    for lon in ("nan", "NaN", "inf", "-Infinity"):
+        problem(client.get("/v1/locate", params={"lon": lon, "lat": 28.7}), 422, "lon")
+    problem(client.get("/v1/monitoring-points", params={"bbox": "nan,28.6,116,28.8"}), 422, "bbox")
+    upload = {"file": ("site.wkt", b"POINT(115.95 28.7)", "text/plain")}
+    r = client.post("/v1/screenings/upload", files=upload, data={"industry": "2614", "buffer_m": "nan"})
+    problem(r, 422, "buffer_m")
