@@ -28,17 +28,20 @@ def unstorable(text: str) -> str | None:
 
 
 def _check_text(value: Any) -> None:
-    if isinstance(value, str):
-        why = unstorable(value)
-        if why:
-            raise ValueError(f"the text {why}")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key)
-            _check_text(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_text(item)
+    """Refuse unstorable text anywhere in a value, nested dicts and lists included (iteratively: the
+    nesting of a JSON body is the caller's to choose)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            why = unstorable(item)
+            if why:
+                raise ValueError(f"the text {why}")
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
 
 
 def storable_text(value: str | None, field: str) -> str | None:
