@@ -286,3 +286,18 @@ def test_deeply_nested_json_body(client: TestClient, depth: int, status: int) ->
     body = '{"footprint": {"type": "GeometryCollection", "geometries": ' + nested + '}, "industry": "2614"}'
     r = client.post("/v1/screenings", content=body, headers={"Content-Type": "application/json"})
     problem(r, status)
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/v1/locate", "text/csv"), ("/v1/screenings/upload", "multipart/form-data; boundary=x")],
+)
+def test_uploads_and_batch_locate_are_limited_too(client: TestClient, path: str, content_type: str) -> None:
+    limit = client.get("/openapi.json").json()["paths"][path]["post"]["x-max-body-bytes"]
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(limit // (1 << 20) + 2):
+            yield b"0" * (1 << 20)
+
+    r = client.post(path, content=chunks(), headers={"Content-Type": content_type})
+    assert problem(r, 413)["limit_bytes"] == limit
