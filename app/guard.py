@@ -102,11 +102,12 @@ def document(app: FastAPI) -> None:
     """Write each body-taking route's limit (``x-max-body-bytes``) and its 413/415 answers, and the
     400 for unknown query parameters on ``/v1``, into the app's OpenAPI document."""
     generate = app.openapi
+    done: set[int] = set()
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = generate()
+        schema = generate()  # FastAPI's, cached until the routes change
+        if id(schema) in done:
+            return schema
         problem = {"content": {PROBLEM_JSON: {"schema": {"type": "object"}}}}
         for context in iter_route_contexts(app.router.routes):
             if not isinstance(context.original_route, APIRoute) or context.path_format is None:
@@ -132,7 +133,7 @@ def document(app: FastAPI) -> None:
                 }
                 note = f"The request body may be at most {policy.body_limit:,} bytes."
                 operation["description"] = (operation.get("description", "") + "\n\n" + note).strip()
-        app.openapi_schema = schema
+        done.add(id(schema))
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -160,19 +161,28 @@ class RequestGuardMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._routes: list[tuple[RouteContext, RoutePolicy]] | None = None
+        self._by_path: dict[tuple[str, str], tuple[RouteContext, RoutePolicy] | None] = {}
 
     def _route(self, scope: Scope) -> tuple[RouteContext, RoutePolicy] | None:
+        key = (scope["method"], scope["path"])
+        if key in self._by_path:  # the hot paths (/v1/locate) are matched once, not per request
+            return self._by_path[key]
         if self._routes is None:  # the app's routes are complete by its first request
             self._routes = [
                 (c, policy_for(c))
                 for c in iter_route_contexts(scope["app"].router.routes)
                 if isinstance(c.original_route, APIRoute)
             ]
+        found = None
         for context, policy in self._routes:
             match, _ = context.matches(scope)
             if match == Match.FULL:
-                return context, policy
-        return None
+                found = (context, policy)
+                break
+        if len(self._by_path) >= 4096:  # paths with ids vary without end: keep the cache bounded
+            self._by_path.clear()
+        self._by_path[key] = found
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
