@@ -122,6 +122,8 @@ async def _validation_handler(request: Request, exc: RequestValidationError) -> 
     errors = []
     for err in exc.errors():
         where, field = _location(tuple(err.get("loc", ())))
+        if err.get("type") == "json_invalid":  # located at ("body", <character position>)
+            where, field = "body", "body"
         errors.append(
             {
                 "in": where,
