@@ -6,7 +6,9 @@ parameter; anything unexpected is logged with its traceback and answered as a ba
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -50,6 +52,17 @@ def status_for(exc: ze.ZoningError) -> int:
     return 500
 
 
+class ProblemResponse(JSONResponse):
+    """problem+json that renders whatever text it carries: a lone surrogate is written as its JSON
+    escape (``\\ud800``, RFC 8259 §7) instead of failing to encode."""
+
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
+
+
 def problem(
     status: int,
     code: str,
@@ -71,7 +84,7 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return ProblemResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _location(loc: tuple[Any, ...]) -> tuple[str | None, str]:
@@ -83,15 +96,26 @@ def _location(loc: tuple[Any, ...]) -> tuple[str | None, str]:
     return where, field or where or ""
 
 
+def _clean_text(text: str) -> str:
+    """Text as UTF-8 JSON can carry it: lone surrogates and NUL shown as escapes, not echoed raw."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 def _json_safe(value: Any, limit: int = 200) -> Any:
-    """The offending input echoed back, as JSON can carry it (bytes decoded, long text cut)."""
+    """The offending input echoed back, as JSON can carry it (bytes decoded, long text cut).
+
+    NaN and ±Infinity are not JSON (RFC 8259 §6): they are echoed as the strings "NaN", "Infinity".
+    """
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
     if isinstance(value, str):
+        value = _clean_text(value)
         return value if len(value) <= limit else value[:limit] + "…"
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value).replace("inf", "Infinity").replace("nan", "NaN")
     if value is None or isinstance(value, bool | int | float):
         return value
-    text = repr(value)
+    text = _clean_text(repr(value))
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -99,11 +123,13 @@ async def _validation_handler(request: Request, exc: RequestValidationError) -> 
     errors = []
     for err in exc.errors():
         where, field = _location(tuple(err.get("loc", ())))
+        if err.get("type") == "json_invalid":  # located at ("body", <character position>)
+            where, field = "body", "body"
         errors.append(
             {
                 "in": where,
                 "field": field,
-                "message": err.get("msg", "invalid"),
+                "message": _clean_text(str(err.get("msg", "invalid"))),
                 "input": _json_safe(err.get("input")) if err.get("type") != "missing" else None,
             }
         )
@@ -142,7 +168,8 @@ async def _zoning_handler(request: Request, exc: ze.ZoningError) -> JSONResponse
         instance=str(request.url.path),
         headers=headers,
         field=exc.field,
-        **{k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | bool | list | dict)},
+        **{k: _json_safe(v) for k, v in exc.extra.items() if isinstance(v, str | int | float | bool)},
+        **{k: v for k, v in exc.extra.items() if isinstance(v, list | dict)},
     )
 
 
@@ -157,7 +184,13 @@ async def _unauthorized_handler(request: Request, exc: Unauthorized) -> Response
 
 
 async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    codes = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large"}
+    codes = {
+        404: "not_found",
+        405: "method_not_allowed",
+        406: "not_acceptable",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+    }
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":
@@ -169,13 +202,20 @@ async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONRe
         detail,
         instance=str(request.url.path),
         headers=getattr(exc, "headers", None),
+        limit_bytes=getattr(exc, "limit", None),
     )
 
 
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # RFC 9112 §9.6: say the connection closes, so a keep-alive client does not send its next
+    # request on a connection the server is about to drop.
     return problem(
-        500, "internal_error", "Internal error", "The service failed to answer; the error is logged."
+        500,
+        "internal_error",
+        "Internal error",
+        "The service failed to answer; the error is logged.",
+        headers={"Connection": "close"},
     )
 
 

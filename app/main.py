@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from app import errors, security
+from app import errors, guard, security
 from app.routes import (
     admin,
     batch,
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    app.add_middleware(guard.RequestGuardMiddleware)  # inside the security headers: its answers get them
     app.add_middleware(
         security.SecurityHeadersMiddleware, csp=security.content_security_policy(settings.maps.tile_url)
     )
@@ -152,4 +153,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ogc.reads, dependencies=reads)
     app.include_router(ogc.router, dependencies=public)  # the CORS preflight
     security.install(app)
+    guard.document(app)
     return app

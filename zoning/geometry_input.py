@@ -21,7 +21,9 @@ import re
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import lru_cache
@@ -54,6 +56,18 @@ __all__ = [
 ]
 
 STORAGE_EPSG = 4490
+
+MAX_VERTICES = 100_000
+"""Positions a footprint may have, counted while it is read: a site plan or a parcel list has a few
+thousand; a million-vertex polygon would cost tens of seconds of CPU and a record no one can read."""
+MAX_PARTS = 1_000
+"""Features, parts and rings a footprint may have."""
+MAX_NESTING = 8
+"""Levels of GeometryCollection / MultiGeometry nesting, and (× 4) of JSON or WKT brackets."""
+MAX_JSON_DEPTH = 4 * MAX_NESTING + 8
+
+_REPAIR: ContextVar[bool] = ContextVar("repair_overlapping_parts", default=False)
+"""Set by ``parse_footprint(repair=True)``: union overlapping parts (with a note) instead of refusing."""
 
 CrsKind = Literal["lonlat", "gk", "gcj02", "bd09"]
 SourceFormat = Literal["geojson", "wkt", "kml", "kmz", "shapefile", "geopackage", "boundary_points"]
@@ -141,7 +155,7 @@ _ALIASES: dict[str, InputCrs] = {
 _BY_EPSG: dict[int, InputCrs] = {4326: WGS84, 4490: CGCS2000, **{code: _gk(code) for code in _GK}}
 
 _EPSG_URI = re.compile(
-    r"^(?:HTTPS?://WWW\.OPENGIS\.NET/DEF/CRS/EPSG/[^/]+/|URN:OGC:DEF:CRS:EPSG:[\d.]*:|EPSG:|)(\d+)$"
+    r"^(?:HTTPS?://WWW\.OPENGIS\.NET/DEF/CRS/EPSG/[^/]+/|URN:OGC:DEF:CRS:EPSG:[\d.]*:|EPSG:|)(\d{1,9})$"
 )
 _CRS84_URI = re.compile(
     r"^(?:HTTPS?://WWW\.OPENGIS\.NET/DEF/CRS/OGC/[^/]+/|URN:OGC:DEF:CRS:OGC:[\d.]*:)CRS84$"
@@ -517,8 +531,64 @@ def _locate_on_rings(poly: shapely.Polygon, x: float, y: float) -> str:
     return "; ".join(where[:4]) or "no single segment"
 
 
-def _validate_part(geom: BaseGeometry, label: str, *, field: str) -> None:
-    """Refuse an empty part or an invalid polygon, naming the part, ring and vertices."""
+def _check_size(vertices: int, parts: int, *, field: str) -> None:
+    """Refuse a footprint past MAX_VERTICES positions or MAX_PARTS parts."""
+    if vertices > MAX_VERTICES:
+        raise InvalidInput(
+            f"The footprint has more than {MAX_VERTICES:,} vertices ({vertices:,} read so far); "
+            "simplify it (a site footprint needs far fewer).",
+            field=field,
+            limit=MAX_VERTICES,
+        )
+    if parts > MAX_PARTS:
+        raise InvalidInput(
+            f"The footprint has more than {MAX_PARTS:,} features, parts or rings; send fewer.",
+            field=field,
+            limit=MAX_PARTS,
+        )
+
+
+def _overlapping_parts(geom: BaseGeometry, label: str, *, field: str, notes: list[str]) -> BaseGeometry:
+    """Check a multi-part geometry's polygons as a whole: parts whose interiors overlap are refused.
+
+    OGC Simple Features (06-103r4 §6.1.14) requires the polygons of a MultiPolygon to have disjoint
+    interiors; overlapping or duplicate parts would count the shared area twice (an area doubled, a
+    share halved). With ``repair=True`` they are unioned instead, and a note says which.
+    """
+    labelled = [(lbl, sub) for lbl, sub in _components(geom, label) if isinstance(sub, shapely.Polygon)]
+    if len(labelled) < 2:
+        return geom
+    polys = np.array([sub for _, sub in labelled], dtype=object)
+    left, right = shapely.STRtree(polys).query(polys, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    # interiors intersect (DE-9IM "T********"): more than touching along an edge or at a point
+    inner = shapely.relate_pattern(polys[left], polys[right], "T********")
+    pairs = [(int(a), int(b)) for a, b in zip(left[inner], right[inner], strict=True)]
+    if not pairs:
+        return geom
+    named = [
+        f"{labelled[a][0]} and {labelled[b][0]}"
+        + (" (identical)" if shapely.equals(polys[a], polys[b]) else "")
+        for a, b in pairs[:5]
+    ]
+    more = f" and {len(pairs) - 5} more pairs" if len(pairs) > 5 else ""
+    if _REPAIR.get():
+        notes.append(f"Overlapping parts were unioned (repair=true): {'; '.join(named)}{more}.")
+        others = [sub for _, sub in _components(geom, label) if not isinstance(sub, shapely.Polygon)]
+        return shapely.union_all([*polys.tolist(), *others])
+    raise InvalidInput(
+        f"Parts overlap: {'; '.join(named)}{more}. The parts of a MultiPolygon must not overlap "
+        "(their shared area would count twice); merge them, or send repair=true to union them.",
+        field=field,
+        location=labelled[pairs[0][0]][0],
+        overlapping_parts=[[labelled[a][0], labelled[b][0]] for a, b in pairs[:20]],
+    )
+
+
+def _validate_part(geom: BaseGeometry, label: str, *, field: str, notes: list[str]) -> BaseGeometry:
+    """Refuse an empty part, an invalid polygon or overlapping parts, naming the part, ring and
+    vertices; the part as checked (overlapping parts unioned when repair is asked) is returned."""
     if geom.is_empty:
         raise InvalidInput(f"{label} is empty: a footprint needs coordinates.", field=field, location=label)
     for sub_label, sub in _components(geom, label):
@@ -535,6 +605,7 @@ def _validate_part(geom: BaseGeometry, label: str, *, field: str) -> None:
                 location=sub_label,
                 reason=reason,
             )
+    return _overlapping_parts(geom, label, field=field, notes=notes)
 
 
 def _finish(
@@ -548,6 +619,11 @@ def _finish(
     """Validate each labelled part, transform it to EPSG:4490 and union the lot."""
     if not parts:
         raise InvalidInput("The input holds no geometry.", field=field)
+    _check_size(
+        sum(int(shapely.get_num_coordinates(g)) for _, g in parts),
+        sum(len(list(_components(g, lbl))) for lbl, g in parts),
+        field=field,
+    )
     stored: list[BaseGeometry] = []
     dropped_z = False
     for label, geom in parts:
@@ -556,7 +632,7 @@ def _finish(
             dropped_z = True
         if not geom.is_empty:
             _check_finite(shapely.get_coordinates(geom), field=field, location=label)
-        _validate_part(geom, label, field=field)
+        geom = _validate_part(geom, label, field=field, notes=notes)
         stored.append(to_storage(geom, crs, field=field, location=label))
     if dropped_z:
         notes.append("Z (height) coordinates were dropped: zoning is two-dimensional.")
@@ -622,7 +698,41 @@ _GEOJSON_GEOMETRIES = {
 }
 
 
-def _check_positions(value: Any, depth: int, label: str, field: str) -> None:
+@dataclass
+class _Count:
+    """Positions and parts met so far while reading, checked against MAX_VERTICES / MAX_PARTS."""
+
+    vertices: int = 0
+    parts: int = 0
+
+    def add(self, field: str, vertices: int = 0, parts: int = 0) -> None:
+        self.vertices += vertices
+        self.parts += parts
+        _check_size(self.vertices, self.parts, field=field)
+
+
+def _check_json_depth(text: str, field: str) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH before parsing it (the parser recurses)."""
+    depth = 0
+    for m in _JSON_STRUCTURE.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise InvalidInput(
+                    f"The JSON nests arrays/objects deeper than {MAX_JSON_DEPTH} levels "
+                    f"(at character {m.start()}); a GeoJSON geometry needs at most a few.",
+                    field=field,
+                    limit=MAX_JSON_DEPTH,
+                )
+        elif ch in "]}":
+            depth -= 1
+
+
+_JSON_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _check_positions(value: Any, depth: int, label: str, field: str, count: _Count | None = None) -> None:
     """Check a GeoJSON coordinates array of the given nesting depth (0 = one position)."""
     if depth == 0:
         if (
@@ -640,12 +750,16 @@ def _check_positions(value: Any, depth: int, label: str, field: str) -> None:
         return
     if not isinstance(value, list):
         raise InvalidInput(f"{label}: coordinates must be an array.", field=field, location=label)
+    if count is not None and depth == 1:
+        count.add(field, vertices=len(value))
+    elif count is not None:
+        count.add(field, parts=len(value))
     for i, item in enumerate(value):
         _check_positions(item, depth - 1, f"{label}, {'vertex index' if depth == 1 else 'item'} {i}", field)
 
 
-def _check_geojson_rings(rings: Any, label: str, field: str) -> None:
-    _check_positions(rings, 2, label, field)
+def _check_geojson_rings(rings: Any, label: str, field: str, count: _Count) -> None:
+    _check_positions(rings, 2, label, field, count)
     for k, ring in enumerate(rings):
         where = f"{label}, {_ring_name(k)}"
         if len(ring) < 4:
@@ -663,33 +777,47 @@ def _check_geojson_rings(rings: Any, label: str, field: str) -> None:
             )
 
 
-def _check_geojson_geometry(geom: Any, label: str, field: str) -> None:
+def _check_geojson_geometry(geom: Any, label: str, field: str, count: _Count, nesting: int = 0) -> None:
     if not isinstance(geom, dict) or geom.get("type") not in _GEOJSON_GEOMETRIES:
         raise InvalidInput(f"{label} is not a GeoJSON geometry.", field=field, location=label)
     kind = geom["type"]
+    count.add(field, parts=1)
     if kind == "GeometryCollection":
-        for i, sub in enumerate(geom.get("geometries") or []):
-            _check_geojson_geometry(sub, f"{label}, geometry {i}", field)
+        members = geom.get("geometries") or []
+        if not isinstance(members, list):
+            raise InvalidInput(f"{label}: geometries must be an array.", field=field, location=label)
+        if nesting >= MAX_NESTING:
+            raise InvalidInput(
+                f"{label}: GeometryCollections nest deeper than {MAX_NESTING} levels.",
+                field=field,
+                location=label,
+                limit=MAX_NESTING,
+            )
+        for i, sub in enumerate(members):
+            _check_geojson_geometry(sub, f"{label}, geometry {i}", field, count, nesting + 1)
         return
     if "coordinates" not in geom:
         raise InvalidInput(f"{label} ({kind}) has no coordinates.", field=field, location=label)
     c = geom["coordinates"]
     if kind == "Polygon":
-        _check_geojson_rings(c, label, field)
+        _check_geojson_rings(c, label, field, count)
     elif kind == "MultiPolygon":
         if not isinstance(c, list):
             raise InvalidInput(f"{label}: coordinates must be an array.", field=field, location=label)
+        count.add(field, parts=len(c))
         for k, poly in enumerate(c):
-            _check_geojson_rings(poly, f"{label}, part {k}", field)
+            _check_geojson_rings(poly, f"{label}, part {k}", field, count)
     else:
-        _check_positions(
-            c, {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2}[kind], label, field
-        )
+        depth = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2}[kind]
+        _check_positions(c, depth, label, field, count)
+        if depth == 0:
+            count.add(field, vertices=1)
 
 
 def _read_geojson(text: str, crs: InputCrs | None, notes: list[str], field: str) -> ParsedFootprint:
+    _check_json_depth(text, field)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text)  # NaN/Infinity pass here and are refused with their vertex index
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"The GeoJSON cannot be parsed: {exc}", field=field) from exc
     if not isinstance(doc, dict) or "type" not in doc:
@@ -709,11 +837,12 @@ def _read_geojson(text: str, crs: InputCrs | None, notes: list[str], field: str)
     else:
         raw = [("geometry", {"geometry": doc})]
     parts: list[tuple[str, BaseGeometry]] = []
+    count = _Count()
     for label, feat in raw:
         geom = feat.get("geometry") if isinstance(feat, dict) else None
         if geom is None:
             raise InvalidInput(f"{label} has no geometry.", field=field, location=label)
-        _check_geojson_geometry(geom, label, field)
+        _check_geojson_geometry(geom, label, field, count)
         try:
             parts.append((label, shape(geom)))
         except (GEOSException, ValueError, TypeError) as exc:
@@ -732,7 +861,7 @@ def _read_geojson(text: str, crs: InputCrs | None, notes: list[str], field: str)
 # ---------------------------------------------------------------------------------------------
 
 _WKT_START = re.compile(
-    r"^\s*(SRID=(-?\d+)\s*;)?\s*(POINT|LINESTRING|POLYGON|MULTIPOINT|MULTILINESTRING|MULTIPOLYGON|GEOMETRYCOLLECTION)\b",
+    r"^\s*(SRID=(-?\d{1,9})\s*;)?\s*(POINT|LINESTRING|POLYGON|MULTIPOINT|MULTILINESTRING|MULTIPOLYGON|GEOMETRYCOLLECTION)\b",
     re.IGNORECASE,
 )
 _WKT_TOKEN = re.compile(r"[A-Za-z]+|\(|\)|[^()A-Za-z]+")
@@ -786,7 +915,33 @@ def _wkt_unclosed_ring(text: str) -> str | None:
     return None
 
 
+def _check_wkt_size(text: str, field: str) -> None:
+    """Refuse WKT past the vertex limit or nested past MAX_NESTING before GEOS reads it.
+
+    Positions within a ring are separated by commas and rings/parts by "),": the commas that do not
+    follow ")" plus one bound the positions from below. A polygon sits 2 parentheses deep in a
+    MultiPolygon's 3; each collection adds one.
+    """
+    _check_size(text.count(",") - len(_WKT_PART_SEP.findall(text)) + 1, 0, field=field)
+    depth = deepest = 0
+    for ch in _WKT_PARENS.findall(text):
+        depth += 1 if ch == "(" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING + 3:
+        raise InvalidInput(
+            f"The WKT nests {deepest} levels of parentheses; GEOMETRYCOLLECTIONs may nest at most "
+            f"{MAX_NESTING} deep.",
+            field=field,
+            limit=MAX_NESTING,
+        )
+
+
+_WKT_PARENS = re.compile(r"[()]")
+_WKT_PART_SEP = re.compile(r"\)\s*,")
+
+
 def _read_wkt(text: str, crs: InputCrs | None, notes: list[str], field: str) -> ParsedFootprint:
+    _check_wkt_size(text, field)
     match = _WKT_START.match(text)
     embedded: InputCrs | None = None
     body = text
@@ -825,7 +980,9 @@ def _kml_coords(element: ET.Element, label: str, field: str) -> list[tuple[float
     if node is None or not (node.text or "").strip():
         raise InvalidInput(f"{label} has no coordinates.", field=field, location=label)
     out: list[tuple[float, ...]] = []
-    for i, tuple_text in enumerate((node.text or "").split()):
+    tuples = (node.text or "").split()
+    _check_size(len(tuples), 0, field=field)
+    for i, tuple_text in enumerate(tuples):
         try:
             out.append(tuple(float(v) for v in tuple_text.split(",")))
         except ValueError as exc:
@@ -837,7 +994,7 @@ def _kml_coords(element: ET.Element, label: str, field: str) -> list[tuple[float
     return out
 
 
-def _kml_geometry(element: ET.Element, label: str, field: str) -> BaseGeometry | None:
+def _kml_geometry(element: ET.Element, label: str, field: str, nesting: int = 0) -> BaseGeometry | None:
     kind = _local(element.tag)
     if kind == "Point":
         return shapely.Point(_kml_coords(element, label, field)[0])
@@ -865,10 +1022,14 @@ def _kml_geometry(element: ET.Element, label: str, field: str) -> BaseGeometry |
             raise InvalidInput(f"{label} has no outer boundary.", field=field, location=label)
         return shapely.Polygon(rings[0], rings[1:])
     if kind == "MultiGeometry":
+        if nesting >= MAX_NESTING:
+            raise InvalidInput(
+                f"{label}: MultiGeometry nests deeper than {MAX_NESTING} levels.", field=field, location=label
+            )
         subs = [
             g
             for k, child in enumerate(element)
-            if (g := _kml_geometry(child, f"{label}, part {k}", field)) is not None
+            if (g := _kml_geometry(child, f"{label}, part {k}", field, nesting + 1)) is not None
         ]
         return shapely.GeometryCollection(subs)
     return None
@@ -907,7 +1068,12 @@ def _read_kmz(
     name = "doc.kml" if "doc.kml" in names else (names[0] if names else None)
     if name is None:
         raise InvalidInput("The KMZ archive contains no .kml file.", field=field)
-    return _read_kml(archive.read(name), crs, notes, field, "kmz")
+    try:
+        data = archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+        # a bad CRC-32, truncated or encrypted entry, or an unsupported compression method
+        raise InvalidInput(f"The KMZ entry {name!r} cannot be read: {exc}", field=field) from exc
+    return _read_kml(data, crs, notes, field, "kmz")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1230,6 +1396,7 @@ def parse_footprint(
     content_type: str | None,
     crs: str | None,
     field: str = "footprint",
+    repair: bool = False,
 ) -> ParsedFootprint:
     """Read a footprint in any supported format into a validated EPSG:4490 :class:`ParsedFootprint`.
 
@@ -1244,7 +1411,23 @@ def parse_footprint(
     either, lon/lat EPSG:4326 is assumed, or EPSG:4526/4527 when the eastings carry the zone prefix
     38/39 — recorded in ``notes``. Refusals raise ``InvalidInput``/``InvalidCoordinate`` with
     ``field`` set (``"crs"`` for CRS problems) and the place in the input in the message.
+
+    Limits, checked while reading: MAX_VERTICES positions, MAX_PARTS features/parts/rings,
+    MAX_NESTING levels of collections. Polygons of one feature whose interiors overlap (duplicate
+    parts included) are refused naming the parts, or unioned with a note when ``repair`` is true.
     """
+    token = _REPAIR.set(repair)
+    try:
+        return _parse_footprint(data, filename=filename, content_type=content_type, crs=crs, field=field)
+    except RecursionError:
+        raise InvalidInput("The footprint is nested too deeply to read.", field=field) from None
+    finally:
+        _REPAIR.reset(token)
+
+
+def _parse_footprint(
+    data: bytes | str, *, filename: str | None, content_type: str | None, crs: str | None, field: str
+) -> ParsedFootprint:
     explicit = resolve_crs(crs) if crs is not None else None
     notes: list[str] = []
     name = (filename or "").lower()

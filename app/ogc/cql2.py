@@ -12,6 +12,7 @@ into EPSG:4490 (the literal, not the indexed column). Nothing is ever pasted int
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,12 +79,18 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+MAX_NESTING = 32
+"""Levels of parentheses and NOT a filter may nest: far beyond any hand-written filter, well short of
+the recursion a deeply nested one would cost the parser and the SQL compiler."""
+
+
 class _Parser:
     """Recursive descent over the token list: or → and → not → predicate."""
 
     def __init__(self, text: str, collection: Collection, filter_crs: SupportedCrs) -> None:
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
         self.collection = collection
         self.filter_crs = filter_crs
         self.n_params = 0
@@ -134,16 +141,27 @@ class _Parser:
             parts.append(self.not_())
         return parts[0] if len(parts) == 1 else and_(*parts)
 
+    def nest(self) -> None:
+        """Count one level of parentheses or NOT; refuse a filter nested past MAX_NESTING."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.fail(f"the filter nests parentheses and NOT deeper than {MAX_NESTING} levels")
+
     def not_(self) -> ColumnElement[bool]:
         if self.accept("keyword", "NOT"):
-            return not_(self.not_())
+            self.nest()
+            inner = self.not_()
+            self.depth -= 1
+            return not_(inner)
         return self.predicate()
 
     def predicate(self) -> ColumnElement[bool]:
         tok = self.peek()
         if self.accept("op", "("):
+            self.nest()
             inner = self.or_()
             self.expect("op", ")")
+            self.depth -= 1
             return inner
         if tok.kind == "keyword" and tok.value in {"TRUE", "FALSE"}:
             self.take()
@@ -293,7 +311,10 @@ class _Parser:
 
     def number(self) -> float:
         tok = self.expect("number")
-        return float(tok.value)
+        value = float(tok.value)
+        if not math.isfinite(value):
+            self.fail("expected a finite number", tok)
+        return value
 
 
 _COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {

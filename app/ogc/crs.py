@@ -51,7 +51,7 @@ def parse_crs(value: str | None, field: str) -> SupportedCrs:
     upper = text.upper()
     if upper in {"CRS84", "OGC:CRS84"}:
         text = CRS84
-    elif upper.startswith("EPSG:") and upper[5:].isdigit():
+    elif upper.startswith("EPSG:") and upper[5:].isdigit() and len(upper) <= 14:
         text = EPSG_URI.format(int(upper[5:]))
     elif text.startswith("https://www.opengis.net/"):
         text = "http://" + text[len("https://") :]

@@ -15,11 +15,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine
 
 from app.deps import ConnectionDep, get_engine
+from app.guard import body_limit
 from app.security import AdminDep, Principal, PrincipalDep, require_admin
+from app.strict import StrictModel, storable_text
 from geodata import export, importer, publishing, repository
 from zoning.errors import InvalidInput
 
@@ -47,10 +49,8 @@ class DatasetImported(BaseModel):
     report: dict[str, Any]
 
 
-class PublishRequest(BaseModel):
+class PublishRequest(StrictModel):
     """Body of a publish; an unknown field is refused (422 naming it), never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
     effective_from: date = Field(
         description="The date the version comes into force (YYYY-MM-DD): after the date the version "
@@ -103,6 +103,8 @@ def _save_upload(upload: UploadFile, folder: Path, limits: importer.UploadLimits
     response_model=DatasetImported,
     summary="Import a zipped bundle as a draft version (admin)",
     responses=PROBLEMS,
+    # the bundle, the optional mapping file (≤ 1 MiB) and the form fields
+    openapi_extra=body_limit(importer.UploadLimits().max_total_bytes + 2 * 1024 * 1024),
 )
 def create_dataset(
     principal: AdminDep,
@@ -130,6 +132,8 @@ def create_dataset(
     (each error naming layer, feature, code and location); it writes nothing but an audit event.
     Archives are checked for size, entry count, compression ratio and path traversal; no URL is
     ever fetched."""
+    storable_text(label, "label")
+    storable_text(crs, "crs")
     limits = importer.UploadLimits()
     folder = Path(tempfile.mkdtemp(prefix="zoning-upload-"))
     try:

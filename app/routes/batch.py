@@ -19,6 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.deps import get_snapshots
 from app.errors import PROBLEM_JSON
+from app.guard import body_limit
+from app.strict import unstorable
 from geodata.snapshots import SnapshotCache
 from zoning.errors import InvalidCoordinate, InvalidInput
 from zoning.geometry_input import resolve_crs, to_storage
@@ -32,7 +34,13 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 
 
-def _floats(values: list[Any], name: str) -> np.ndarray:
+def _floats(values: list[Any], name: str, *, json_numbers: bool = False) -> np.ndarray:
+    if json_numbers:  # JSON in: coordinates are numbers, not strings or true/false (RFC 7946 §3.1.1)
+        for i, v in enumerate(values):
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise InvalidCoordinate(
+                    f"points[{i}].{name}={v!r} is not a number", field=f"points[{i}].{name}"
+                )
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -76,6 +84,14 @@ def _read_json(body: bytes) -> tuple[list[str], list[Any], list[Any], str | None
         raise InvalidInput(
             'expected {"points": [[lon, lat], …] or [{"id", "lon", "lat"}, …]}', field="points"
         )
+    unknown = sorted(set(data) - {"points", "crs", "as_of"})
+    if unknown:
+        raise InvalidInput(
+            f"unknown field {unknown[0]!r}; the body takes points, crs and as_of", field=unknown[0]
+        )
+    for name in ("crs", "as_of"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise InvalidInput(f"{name} must be a string", field=name)
     points = data["points"]
     ids: list[str] = []
     lons: list[Any] = []
@@ -85,8 +101,11 @@ def _read_json(body: bytes) -> tuple[list[str], list[Any], list[Any], str | None
             ids.append(str(i))
             lons.append(p[0])
             lats.append(p[1])
-        elif isinstance(p, dict) and "lon" in p and "lat" in p:
-            ids.append(str(p.get("id", i)))
+        elif isinstance(p, dict) and "lon" in p and "lat" in p and set(p) <= {"id", "lon", "lat"}:
+            point_id = str(p.get("id", i))
+            if why := unstorable(point_id):
+                raise InvalidInput(f"points[{i}].id {why}", field=f"points[{i}].id")
+            ids.append(point_id)
             lons.append(p["lon"])
             lats.append(p["lat"])
         else:
@@ -100,7 +119,14 @@ def _read_csv(body: bytes) -> tuple[list[str], list[Any], list[Any]]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = body.decode("gb18030", errors="strict")
+        try:  # tables saved by Chinese Excel
+            text = body.decode("gb18030", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"the CSV is neither UTF-8 nor GB18030 text (byte {exc.start} cannot be read)", field="body"
+            ) from None
+    if "\x00" in text:
+        raise InvalidInput("the CSV contains a NUL character", field="body")
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     if "lon" not in header or "lat" not in header:
@@ -244,7 +270,8 @@ def _csv(answers: list[dict[str, Any]]) -> bytes:
                 "text/csv": {"example": "id,lon,lat\nsite-1,115.89,28.68\n"},
             },
             "required": True,
-        }
+        },
+        **body_limit(MAX_BODY_BYTES),
     },
 )
 async def locate_points(
@@ -263,9 +290,7 @@ async def locate_points(
     monitoring point of each kind (distance in metres, planar EPSG:4548). Points outside the city
     get an `error` of their own instead of failing the batch.
     """
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise InvalidInput(f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB", field="body")
+    body = await request.body()  # at most MAX_BODY_BYTES: app.guard refuses more while it streams in
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     as_csv = content_type in CSV_TYPES
     # The CPU-bound part runs in a worker thread, like the sync routes.
@@ -289,8 +314,8 @@ def _locate_body(
         raise InvalidInput("no points given", field="points")
     if len(ids) > MAX_POINTS:
         raise InvalidInput(f"{len(ids)} points: at most {MAX_POINTS} per request", field="points")
-    lon = _floats(lons, "lon")
-    lat = _floats(lats, "lat")
+    lon = _floats(lons, "lon", json_numbers=not as_csv)
+    lat = _floats(lats, "lat", json_numbers=not as_csv)
     input_crs = resolve_crs(crs)
     if input_crs.name not in ("EPSG:4326", "EPSG:4490"):
         converted = to_storage(shapely.MultiPoint(np.column_stack([lon, lat])), input_crs, field="points")

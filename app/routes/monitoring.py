@@ -42,7 +42,7 @@ def list_monitoring_points(
     level: MonitoringLevel | None = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (EPSG:4490)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     """监测点位 of the version in force: surface water, air, groundwater, rural non-point, noise."""
     total, rows = repository.list_monitoring_points(

@@ -10,6 +10,7 @@ any origin (CORS ``*``, GET only). Unknown query parameters are a 400 problem, a
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections import OrderedDict
 from datetime import UTC, date, datetime
@@ -73,6 +74,9 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
+MAX_OFFSET = 2**31 - 1
+"""Paging offsets past any layer's size answer an empty page; larger ones (PostgreSQL's bigint ends at
+2^63 − 1) are refused as out of range."""
 COMMON_PARAMS = {"f", "datetime"}
 ITEMS_PARAMS = COMMON_PARAMS | {
     "bbox",
@@ -424,6 +428,8 @@ def _bbox_param(request: Request) -> tuple[float, float, float, float] | None:
         raise InvalidQuery(
             f"bbox={raw!r}: four (or six) comma-separated numbers expected", field="bbox"
         ) from None
+    if not all(math.isfinite(v) for v in nums):
+        raise InvalidQuery(f"bbox={raw!r}: NaN and infinities are not coordinates", field="bbox")
     if len(nums) == 6:
         nums = [nums[0], nums[1], nums[3], nums[4]]
     if len(nums) != 4:
@@ -491,7 +497,11 @@ def _page_url(request: Request, **changes: Any) -> str:
                     "default": query.DEFAULT_LIMIT,
                 },
             },
-            {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+            {
+                "name": "offset",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+            },
             {
                 "name": "datetime",
                 "in": "query",
@@ -518,7 +528,7 @@ def list_items(collectionId: str, request: Request) -> Response:
     fmt = _format(request, ("geojson", "json", "html"))
     crs = parse_crs(request.query_params.get("crs"), "crs")
     limit = _int_param(request, "limit", query.DEFAULT_LIMIT, 1, query.MAX_LIMIT)
-    offset = _int_param(request, "offset", 0, 0, None)
+    offset = _int_param(request, "offset", 0, 0, MAX_OFFSET)
     bbox = _bbox_param(request)
     conditions = _conditions(request, collection)
     info, published = _version(request)

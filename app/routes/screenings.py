@@ -18,15 +18,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from shapely.geometry import mapping
 
 from app.deps import ConnectionDep, get_snapshots
 from app.errors import PROBLEM_JSON
+from app.guard import body_limit
 from app.maps.previews import embed_page, screening_preview_from_record
 from app.pdf import screening_pdf
 from app.reports import screening_html
 from app.security import Principal, PrincipalDep
+from app.strict import StrictModel, storable_text
 from geodata import repository
 from geodata.database import translate_errors
 from geodata.importer import UploadLimits, check_zip_entries
@@ -38,6 +40,8 @@ from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
 router = APIRouter(tags=["screenings"])
 PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_JSON_BODY_BYTES = 8 * 1024 * 1024
+"""A GeoJSON footprint at the vertex limit (100,000 positions of ~40 bytes) with room to spare."""
 FOOTPRINT_ARCHIVE_LIMITS = UploadLimits(max_total_bytes=200 * 1024 * 1024, max_entries=50)
 """A footprint archive is a few files; a larger or bomb-like one is refused before it is read."""
 NO_STORE = {"Cache-Control": "no-store"}
@@ -49,7 +53,7 @@ RECONSTRUCTION_CAVEAT = (
 )
 
 
-class ScreeningCreate(BaseModel):
+class ScreeningCreate(StrictModel):
     """A siting question: a footprint, the project's industry, an optional buffer."""
 
     footprint: dict[str, Any] | str = Field(
@@ -67,6 +71,10 @@ class ScreeningCreate(BaseModel):
     buffer_m: float = Field(default=0.0, ge=0, le=MAX_BUFFER_M, description="buffer around the footprint (m)")
     project_name: str = Field(default="", max_length=200)
     as_of: date | None = Field(default=None, description="screen against the version in force on this date")
+    repair: bool = Field(
+        default=False,
+        description="true: union overlapping parts of a MultiPolygon (with a note) instead of refusing them",
+    )
 
 
 def _new_id(now: datetime) -> str:
@@ -148,6 +156,7 @@ def _screen_and_store(
     status_code=201,
     summary="Screen a project footprint: verdict, findings with citations, hits per layer",
     responses={201: {"description": "the stored screening record"}, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM},
+    openapi_extra=body_limit(MAX_JSON_BODY_BYTES),
 )
 def create_screening(
     body: ScreeningCreate,
@@ -164,8 +173,13 @@ def create_screening(
     (reached only by the buffer) or `clear`. The record is stored; its `id` can be cited and
     re-opened with `GET /v1/screenings/{id}`.
     """
-    data = json.dumps(body.footprint) if isinstance(body.footprint, dict) else body.footprint
-    parsed = parse_footprint(data, filename=None, content_type=None, crs=body.crs, field="footprint")
+    try:
+        data = json.dumps(body.footprint) if isinstance(body.footprint, dict) else body.footprint
+    except RecursionError:
+        raise InvalidInput("The footprint is nested too deeply to read.", field="footprint") from None
+    parsed = parse_footprint(
+        data, filename=None, content_type=None, crs=body.crs, field="footprint", repair=body.repair
+    )
     return _screen_and_store(
         request,
         principal,
@@ -184,6 +198,7 @@ def create_screening(
     status_code=201,
     summary="Screen an uploaded footprint file (zipped shapefile, GeoPackage, KML/KMZ, GeoJSON, 界址点 table)",
     responses={413: PROBLEM, 422: PROBLEM, 503: PROBLEM},
+    openapi_extra=body_limit(MAX_UPLOAD_BYTES + 1024 * 1024),  # the file and the form fields
 )
 def create_screening_from_file(
     request: Request,
@@ -191,20 +206,26 @@ def create_screening_from_file(
     snapshots: Annotated[SnapshotCache, Depends(get_snapshots)],
     file: Annotated[UploadFile, File(description="the footprint file, ≤ 20 MB")],
     industry: Annotated[str, Form()],
-    buffer_m: Annotated[float, Form(ge=0, le=MAX_BUFFER_M)] = 0.0,
+    buffer_m: Annotated[float, Form(ge=0, le=MAX_BUFFER_M, allow_inf_nan=False)] = 0.0,
     project_name: Annotated[str, Form(max_length=200)] = "",
     crs: Annotated[str | None, Form()] = None,
     as_of: Annotated[date | None, Form()] = None,
+    repair: Annotated[bool, Form(description="union overlapping parts instead of refusing them")] = False,
 ) -> Response:
     """The same screening as `POST /v1/screenings`, with the footprint as an uploaded file."""
+    for name, value in (("industry", industry), ("project_name", project_name), ("crs", crs)):
+        storable_text(value, name)
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
     if data[:4] == b"PK\x03\x04":  # a zip (shapefile set, KMZ): check its directory before reading it
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            check_zip_entries(archive, FOOTPRINT_ARCHIVE_LIMITS, file.filename or "file")
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                check_zip_entries(archive, FOOTPRINT_ARCHIVE_LIMITS, file.filename or "file")
+        except zipfile.BadZipFile as exc:
+            raise InvalidInput(f"the zip archive cannot be read: {exc}", field="file") from exc
     parsed = parse_footprint(
-        data, filename=file.filename, content_type=file.content_type, crs=crs, field="file"
+        data, filename=file.filename, content_type=file.content_type, crs=crs, field="file", repair=repair
     )
     return _screen_and_store(
         request,

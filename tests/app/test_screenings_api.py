@@ -453,14 +453,21 @@ def test_nature_reserve_experimental_zone_refuses_polluting_facilities_only(clie
     ]
 
 
-def test_a_body_that_is_not_json_is_a_422_naming_the_body(client: TestClient) -> None:
+def test_a_body_sent_as_text_is_a_415_naming_the_content_type(client: TestClient) -> None:
+    # RFC 9110 §15.5.16: a body in a media type the resource does not take is 415, not parsed
     r = client.post(
         "/v1/screenings",
         content=b'{"footprint": "POINT(115.9 28.7)", "industry": "C"}',
         headers={"content-type": "text/plain"},
     )
+    assert r.status_code == 415 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["field"] == "Content-Type" and r.json()["accepted"] == ["application/json"]
+
+
+def test_a_body_that_is_not_json_is_a_422_naming_the_body(client: TestClient) -> None:
+    r = client.post("/v1/screenings", content=b"footprint=1", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
-    assert r.json()["field"] == "body" and isinstance(r.json()["errors"][0]["input"], str)
+    assert r.json()["field"] == "body"
 
 
 def test_screening_report_map_draws_reserve_zones_and_monitoring_points(client: TestClient) -> None:

@@ -22,6 +22,8 @@ from tests import geometry_kit as kit
 from zoning import coords
 from zoning.errors import InvalidCoordinate, InvalidInput, OutsideCity
 from zoning.geometry_input import (
+    MAX_NESTING,
+    MAX_VERTICES,
     ParsedFootprint,
     check_inside,
     parse_degrees,
@@ -682,3 +684,55 @@ def test_check_inside_refuses_with_distance() -> None:
         check_inside(point, CITY, field="lat")
     refused(info, OutsideCity, "lat", "55.", "115.450–116.570°E", "28.150–29.180°N")
     assert info.value.extra["distance_km"] == pytest.approx(55.4, abs=0.2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parts checked as a whole, and the size limits (issue 12, item 3)
+# ---------------------------------------------------------------------------------------------
+
+_A = [[115.95, 28.62], [115.96, 28.62], [115.96, 28.63], [115.95, 28.63], [115.95, 28.62]]
+_B = [[115.955, 28.62], [115.965, 28.62], [115.965, 28.63], [115.955, 28.63], [115.955, 28.62]]
+_C = [[115.96, 28.62], [115.97, 28.62], [115.97, 28.63], [115.96, 28.63], [115.96, 28.62]]  # touches _A
+
+
+def test_duplicate_parts_are_refused_naming_both() -> None:
+    # OGC 06-103r4 §6.1.14: the polygons of a MultiPolygon have disjoint interiors
+    with pytest.raises(InvalidInput) as info:
+        parse(json.dumps({"type": "MultiPolygon", "coordinates": [[_A], [_B], [_A]]}))
+    refused(info, InvalidInput, "footprint", "part 0 and geometry, part 2 (identical)", "part 1")
+    assert ["geometry, part 0", "geometry, part 2"] in info.value.extra["overlapping_parts"]
+
+
+def test_overlapping_parts_unioned_on_repair() -> None:
+    text = json.dumps({"type": "MultiPolygon", "coordinates": [[_A], [_B]]})
+    parsed = parse_footprint(text, filename=None, content_type=None, crs=None, repair=True)
+    # by hand: 0.015° × 0.01° once, not 2 × 0.01° × 0.01°
+    assert parsed.geometry.area == pytest.approx(0.015 * 0.01, rel=1e-9)
+    assert any("unioned" in note for note in parsed.notes)
+
+
+def test_parts_touching_along_an_edge_are_not_overlapping() -> None:
+    parsed = parse(json.dumps({"type": "MultiPolygon", "coordinates": [[_A], [_C]]}))
+    assert parsed.geometry.area == pytest.approx(2 * 0.01 * 0.01, rel=1e-9)
+
+
+def test_vertex_limit_is_checked_while_reading() -> None:
+    ring = [[115.9 + i * 1e-7, 28.7 + (i % 2) * 1e-7] for i in range(MAX_VERTICES + 1)]
+    for text in (
+        json.dumps({"type": "LineString", "coordinates": ring}),
+        "LINESTRING(" + ",".join(f"{x} {y}" for x, y in ring) + ")",
+    ):
+        with pytest.raises(InvalidInput) as info:
+            parse(text)
+        assert info.value.extra["limit"] == MAX_VERTICES
+
+
+def test_collection_nesting_limit() -> None:
+    geometry: dict = {"type": "Point", "coordinates": [115.9, 28.7]}
+    for _ in range(MAX_NESTING):
+        geometry = {"type": "GeometryCollection", "geometries": [geometry]}
+    assert parse(json.dumps(geometry)).geometry.geom_type == "GeometryCollection"
+    deeper = {"type": "GeometryCollection", "geometries": [geometry]}
+    with pytest.raises(InvalidInput) as info:
+        parse(json.dumps(deeper))
+    assert "nest deeper" in info.value.detail
