@@ -90,7 +90,13 @@ async def sign_in(
     return response
 
 
-@router.post("/sign-out", status_code=303, summary="Sign out: clears the session cookie")
+@router.post(
+    "/sign-out",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={303: {"description": "Signed out: both cookies cleared, on to the sign-in page"}},
+    summary="Sign out: clears the session cookie",
+)
 def sign_out(request: Request) -> Response:
     """Drop both cookies and go to the sign-in page."""
     _check_origin(request)

@@ -70,7 +70,7 @@ def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 
 TX, TY = _tile(115.85, 28.70, 10)  # inside the fixture city (tests/fixture_dataset.py)
-SCREENING = {"footprint": {"type": "Point", "coordinates": [115.95, 28.65]}, "industry": "6510"}
+SCREENING = {"footprint": {"type": "Point", "coordinates": [115.95, 28.65]}, "industry": "6513"}
 
 # (family, policy, method, path, request kwargs, success status)
 FAMILIES: list[tuple[str, str, str, str, dict[str, Any], int]] = [

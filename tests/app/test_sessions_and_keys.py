@@ -22,7 +22,7 @@ from app.main import create_app
 from app.settings import DatabaseSettings, SecuritySettings, ServiceSettings, Settings
 from geodata import keys
 
-SCREENING = {"footprint": {"type": "Point", "coordinates": [115.95, 28.65]}, "industry": "6510"}
+SCREENING = {"footprint": {"type": "Point", "coordinates": [115.95, 28.65]}, "industry": "6513"}
 LOCATE = {"lon": 115.95, "lat": 28.65}
 ORIGIN = "http://testserver"  # TestClient's own origin
 
