@@ -29,8 +29,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from zoning.crs import to_planar
 from zoning.errors import ZoningError
-from zoning.snapshot import to_planar
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

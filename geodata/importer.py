@@ -64,9 +64,11 @@ from geodata import coverage, repository
 from geodata import models as m
 from geodata.database import translate_errors
 from geodata.repository import DatasetLayers
+from zoning import crs as crs_mod
 from zoning import vocabulary as v
+from zoning.crs import InputCrs, resolve_crs
 from zoning.errors import InvalidInput, NoVersionInForce, ZoningError
-from zoning.geometry_input import InputCrs, resolve_crs, to_storage
+from zoning.geometry_input import to_storage
 
 __all__ = [
     "FIELD_ALIASES",
@@ -204,11 +206,6 @@ _CPG_CODECS = {
     "EUC-CN": "gb18030", "BIG5": "big5", "950": "big5", "ISO-8859-1": "latin-1", "LATIN1": "latin-1",
 }  # fmt: skip
 _GDAL_ENCODING = {"utf-8": "UTF-8", "gb18030": "GB18030", "big5": "BIG5", "latin-1": "ISO-8859-1"}
-
-# Nanchang's Gauss–Krüger projections (CGCS2000 3-degree): zone prefix → EPSG with prefix; central
-# meridian → EPSG without.
-_GK_WITH_PREFIX = {38: 4526, 39: 4527}
-_GK_BY_CM = {114.0: 4547, 117.0: 4548}
 
 
 # ----------------------------------------------------------------------------------- the report
@@ -629,27 +626,18 @@ def _gk_epsg(crs: CRS, xs: np.ndarray) -> int | None:
     cm = params.get("longitude of natural origin")
     if cm is None:
         return None
-    finite = xs[np.isfinite(xs)]
-    zones = set(np.floor(finite / 1_000_000).astype(int).tolist()) if finite.size else set()
-    if len(zones) == 1 and (zone := next(iter(zones))) in _GK_WITH_PREFIX and zone * 3 == round(float(cm)):
-        return _GK_WITH_PREFIX[zone]
-    return _GK_BY_CM.get(round(float(cm), 6))
+    return crs_mod.gk_epsg(float(cm), xs)
 
 
 def _infer_crs(xs: np.ndarray, ys: np.ndarray) -> int | None:
     """For GeoJSON without a ``crs`` member: GK with zone prefix 38/39, or CGCS2000 lon/lat."""
     if not xs.size:
-        return 4490
-    zones = set(np.floor(xs / 1_000_000).astype(int).tolist())
-    if (
-        len(zones) == 1
-        and (zone := next(iter(zones))) in _GK_WITH_PREFIX
-        and (ys > 0).all()
-        and (ys < 1e7).all()
-    ):
-        return _GK_WITH_PREFIX[zone]
+        return crs_mod.STORAGE_SRID
+    zone = crs_mod.gk_prefix_zone(xs)
+    if zone is not None and (ys > 0).all() and (ys < 1e7).all():
+        return crs_mod.GK_PREFIXED_BY_ZONE[zone]
     if (np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all():
-        return 4490
+        return crs_mod.STORAGE_SRID
     return None
 
 
@@ -668,7 +656,7 @@ def _resolve_layer_crs(raw: RawLayer, explicit: InputCrs | None, report: Validat
                 layer=raw.layer,
             )
             return None
-        if inferred != 4490:
+        if inferred != crs_mod.STORAGE_SRID:
             report.warn(
                 "crs_inferred",
                 f"{raw.source} declares no CRS; eastings carry a zone prefix, so EPSG:{inferred} was assumed",
@@ -679,7 +667,7 @@ def _resolve_layer_crs(raw: RawLayer, explicit: InputCrs | None, report: Validat
     if epsg is None:
         epsg = _gk_epsg(raw.crs, xy[:, 0])
     if epsg == 4326:
-        epsg = 4490  # this service reads WGS84 as CGCS2000 (a few cm apart; see to_storage)
+        epsg = crs_mod.STORAGE_SRID  # this service reads WGS84 as CGCS2000 (a few cm apart; see to_storage)
     try:
         found = resolve_crs(f"EPSG:{epsg}") if epsg is not None else None
     except InvalidInput:
@@ -941,7 +929,7 @@ def _map_layer(
 
 
 def _geodesic_m2(geom: BaseGeometry) -> float:
-    return abs(repository.GEOD.geometry_area_perimeter(geom)[0])
+    return crs_mod.geodesic_area_m2(geom)
 
 
 def _geometry(
@@ -982,7 +970,7 @@ def _geometry(
                 **where,
             )
             return None
-        before = _geodesic_m2(shapely.orient_polygons(geom, exterior_cw=False))
+        before = _geodesic_m2(geom)
         fixed = shapely.make_valid(geom)
         parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
         fixed = shapely.union_all(parts) if parts else shapely.MultiPolygon()
@@ -994,7 +982,7 @@ def _geometry(
                 **where,
             )
             return None
-        after = _geodesic_m2(shapely.orient_polygons(fixed, exterior_cw=False))
+        after = _geodesic_m2(fixed)
         report.repairs.append(
             Issue(
                 "repaired",
@@ -1290,7 +1278,7 @@ def validate_layers(layers: DatasetLayers, report: ValidationReport) -> Validati
         div = divisions.get(u.get("division_code"))
         if div is None:
             continue
-        outside = coverage.geodesic_km2(coverage._areal(u["geometry"].difference(div))) * 1e6
+        outside = crs_mod.geodesic_area_m2(coverage._areal(u["geometry"].difference(div)))
         if outside > AREA_TOLERANCE_M2:
             report.warn(
                 "outside_division",
@@ -1329,7 +1317,7 @@ def _locate_overlaps(units: list[dict[str, Any]], report: ValidationReport) -> N
         if i >= j:
             continue
         part = coverage._areal(geoms[i].intersection(geoms[j]))
-        area = coverage.geodesic_km2(part) * 1e6
+        area = crs_mod.geodesic_area_m2(part)
         if area > AREA_TOLERANCE_M2:
             report.error(
                 "overlap",
@@ -1345,7 +1333,7 @@ def _locate_overlaps(units: list[dict[str, Any]], report: ValidationReport) -> N
 def _locate_gaps(units: list[dict[str, Any]], city: BaseGeometry, report: ValidationReport) -> None:
     gap = coverage._areal(city.difference(shapely.union_all([u["geometry"] for u in units])))
     for part in shapely.get_parts(gap):
-        area = coverage.geodesic_km2(part) * 1e6
+        area = crs_mod.geodesic_area_m2(part)
         if area > AREA_TOLERANCE_M2:
             report.error(
                 "gap",

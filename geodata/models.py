@@ -27,9 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from zoning import vocabulary as v
-
-STORAGE_SRID = 4490
-"""CGCS2000 geographic: the one SRID every geometry is stored in."""
+from zoning.crs import STORAGE_SRID
 
 metadata = MetaData()
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import shapely
 from geoalchemy2.functions import ST_AsBinary
-from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, LargeBinary, String, and_, bindparam, func, insert, or_, select, update
 
 from geodata import models as m
+from zoning.crs import geodesic_area_m2
 from zoning.errors import NotFound, NoVersionInForce, NoVersionOnDate
 from zoning.snapshot import (
     DivisionRecord,
@@ -45,17 +45,6 @@ from zoning.vocabulary import (
     RuleEffect,
     VersionStatus,
 )
-
-GEOD = Geod(ellps="GRS80")
-"""The CGCS2000 ellipsoid is GRS80 to within 0.1 mm of semi-minor axis: geodesic areas use it."""
-
-
-def geodesic_area_m2(geometry: BaseGeometry) -> float:
-    """Geodesic area in m² of a lon/lat (multi)polygon on the CGCS2000/GRS80 ellipsoid."""
-    # pyproj counts counter-clockwise exteriors positive: orient first so holes subtract.
-    area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry, exterior_cw=False))
-    return float(area)
-
 
 # --------------------------------------------------------------------------------------- writing
 

@@ -10,11 +10,10 @@ import numpy as np
 import shapely
 from shapely import Point
 
+from zoning.crs import PLANAR_CRS, PLANAR_TRANSFORMER
 from zoning.errors import InvalidCoordinate, OutsideCity
 from zoning.geometry_input import parse_degrees, resolve_crs, to_storage
 from zoning.snapshot import (
-    PLANAR_CRS,
-    PLANAR_TRANSFORMER,
     DivisionRecord,
     MonitoringPointRecord,
     RedlineRecord,

@@ -26,9 +26,10 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from zoning import law
+from zoning.crs import PLANAR_CRS, to_planar
 from zoning.errors import InvalidInput
 from zoning.industry import IndustryCatalogue, ResolvedIndustry
-from zoning.snapshot import PLANAR_CRS, RuleRecord, ZoningSnapshot, to_planar
+from zoning.snapshot import RuleRecord, ZoningSnapshot
 from zoning.vocabulary import ControlClass, MonitoringKind, RuleEffect
 
 MAX_BUFFER_M = 5_000.0

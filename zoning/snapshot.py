@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
+from zoning.crs import to_planar
 from zoning.vocabulary import (
     ControlClass,
     MonitoringKind,
@@ -30,17 +30,6 @@ from zoning.vocabulary import (
     RuleDimension,
     RuleEffect,
 )
-
-PLANAR_CRS = "EPSG:4548"
-"""CGCS2000 / 3-degree Gauss–Krüger CM 117°E: the planar CRS distances are measured in."""
-
-PLANAR_TRANSFORMER = Transformer.from_crs("EPSG:4490", PLANAR_CRS, always_xy=True)
-_TO_PLANAR = PLANAR_TRANSFORMER
-
-
-def to_planar(geometry: BaseGeometry) -> BaseGeometry:
-    """Project a CGCS2000 lon/lat geometry to EPSG:4548 metres."""
-    return shapely.transform(geometry, lambda xy: np.column_stack(_TO_PLANAR.transform(xy[:, 0], xy[:, 1])))
 
 
 @dataclass(frozen=True)

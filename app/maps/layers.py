@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from functools import cache
 from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from zoning.crs import STORAGE_CRS, transformer
 from zoning.snapshot import ZoningSnapshot
 from zoning.vocabulary import DivisionLevel
 
-STORE_CRS = "EPSG:4490"
+STORE_CRS = STORAGE_CRS
 OUTPUT_CRS = "EPSG:4326"
 OVERVIEW_TOLERANCE_DEG = 0.0005
 """≈ 50 m: the geometry embedded in the /map page, finer than a pixel up to zoom ~11."""
@@ -37,11 +37,10 @@ class UnknownCRS(ValueError):
     """A geometry's CRS is missing or not one the maps can reproject."""
 
 
-@cache
 def _transformer(source: str) -> Transformer:
     if not source:
         raise UnknownCRS("a map layer without a CRS is refused")
-    return Transformer.from_crs(CRS.from_user_input(source), OUTPUT_CRS, always_xy=True)
+    return transformer(source, OUTPUT_CRS)
 
 
 def to_output_crs(geometry: BaseGeometry, source_crs: str = STORE_CRS) -> BaseGeometry:

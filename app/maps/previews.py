@@ -31,8 +31,9 @@ from app.maps.style import (
     unit_style,
     water_zone_style,
 )
+from zoning.crs import to_planar
 from zoning.locate import LocateResult
-from zoning.snapshot import UnitRecord, WaterZoneRecord, ZoningSnapshot, to_planar
+from zoning.snapshot import UnitRecord, WaterZoneRecord, ZoningSnapshot
 from zoning.vocabulary import ControlClass, MonitoringKind, ProtectionGrade, ReserveZoneKind, RuleDimension
 
 PREVIEW_TOLERANCE_DEG = 0.00001  # ≈ 1 m
