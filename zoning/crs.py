@@ -78,12 +78,9 @@ prefix" variants put n in front of the 500 km false easting (38 500 000 m for zo
 
 GK_PREFIXED_BY_ZONE: dict[int, int] = {z: e for e, (_, z) in GK_PROJECTIONS.items() if z is not None}
 """Zone number → EPSG of the projection whose eastings carry it (38 → 4526, 39 → 4527)."""
-GK_PLAIN_BY_ZONE: dict[int, int] = {
-    z: next(p for p, (c, pz) in GK_PROJECTIONS.items() if pz is None and c == cm)
-    for cm, z in (v for v in GK_PROJECTIONS.values() if v[1] is not None)
-}
-"""Zone number → EPSG of the same projection without the prefix (38 → 4547, 39 → 4548)."""
 GK_PLAIN_BY_CM: dict[float, int] = {c: e for e, (c, z) in GK_PROJECTIONS.items() if z is None}
+GK_PLAIN_BY_ZONE: dict[int, int] = {z: GK_PLAIN_BY_CM[c] for c, z in GK_PROJECTIONS.values() if z is not None}
+"""Zone number → EPSG of the same projection without the prefix (38 → 4547, 39 → 4548)."""
 
 
 def gk_prefix_zone(eastings: Iterable[float] | npt.NDArray[np.float64]) -> int | None:

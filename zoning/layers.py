@@ -81,6 +81,8 @@ class LayerSpec:
     """Point location answers with this layer's features holding the point."""
     map_layer: bool = False
     """The /map page draws this layer from the snapshot."""
+    name_field: str = "name_zh"
+    """The field that names a feature in reports and map panels."""
 
     @property
     def title(self) -> str:
@@ -145,6 +147,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         screening=True,
         locate=True,
         map_layer=True,
+        name_field="source_name_zh",
     ),
     LayerSpec(
         name="water_sources",
@@ -220,6 +223,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         screening=True,
         locate=True,
         map_layer=True,
+        name_field="reserve_name_zh",
     ),
     LayerSpec(
         name="monitoring_points",

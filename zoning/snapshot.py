@@ -9,7 +9,7 @@ planar distances in metres.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -206,6 +206,9 @@ class ZoningSnapshot:
     water_sources: tuple[WaterSourceRecord, ...] = ()
     rules: dict[str | None, tuple[RuleRecord, ...]] = field(default_factory=dict)
     """Access-list clauses by unit code; key None holds the city-wide general requirements."""
+    missing_layers: frozenset[str] = frozenset()
+    """Dataset keys (``zoning.layers``) of the layers this version does not carry at all: screening
+    reports them as ``no_data`` rather than ``clear``."""
 
     @classmethod
     def build(
@@ -221,6 +224,7 @@ class ZoningSnapshot:
         monitoring_points: Sequence[MonitoringPointRecord] = (),
         water_sources: Sequence[WaterSourceRecord] = (),
         rules: Sequence[RuleRecord] = (),
+        missing_layers: Iterable[str] = (),
     ) -> ZoningSnapshot:
         """Index the layers of one version. Records keep the order given (by code, from the store)."""
         shapely.prepare(city)
@@ -241,7 +245,21 @@ class ZoningSnapshot:
             monitoring={k: _PointLayer.of(v) for k, v in by_kind.items()},
             water_sources=tuple(water_sources),
             rules={k: tuple(v) for k, v in rules_by_unit.items()},
+            missing_layers=frozenset(missing_layers),
         )
+
+    def layer(self, dataset_key: str) -> _Layer:
+        """The indexed areal layer stored under a dataset key of the registry (``units``…)."""
+        layer = getattr(self, dataset_key, None)
+        if not isinstance(layer, _Layer):
+            raise KeyError(f"the snapshot holds no areal layer {dataset_key!r}")
+        return layer
+
+    def point_layers(self, dataset_key: str) -> tuple[_PointLayer, ...]:
+        """The indexed point layers stored under a dataset key (monitoring points: one per kind)."""
+        if dataset_key == "monitoring_points":
+            return tuple(self.monitoring[k] for k in MonitoringKind if k in self.monitoring)
+        raise KeyError(f"the snapshot holds no point layer {dataset_key!r}")
 
     def unit(self, code: str) -> UnitRecord | None:
         """The unit with a code, if this version has it."""
