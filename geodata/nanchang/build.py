@@ -36,6 +36,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, shap
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from geodata.nanchang.parks import park_features
 from zoning.coords import gcj02_to_wgs84
 from zoning.crs import PLANAR_SRID, STORAGE_SRID, geodesic_area_m2, transformer
 from zoning.vocabulary import (
@@ -1984,6 +1985,7 @@ def build(out: Path, log: Callable[[str], None] = lambda m: print(m, file=sys.st
             for u in us_sorted
         ]
         write_fc(vd / "units.geojson", ufeats)
+        write_fc(vd / "industrial_parks.geojson", park_features(ufeats))
         write_fc(vd / "water_sources.geojson", src_feats)
         write_fc(vd / "water_zones.geojson", zone_feats)
         write_fc(vd / "redlines.geojson", red_feats)
