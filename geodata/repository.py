@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, LargeBinary, String, and_, bindparam, func, insert, or_, select, update
 
 from geodata import models as m
+from geodata import parks_store
 from zoning.crs import geodesic_area_m2
 from zoning.errors import NotFound, NoVersionInForce, NoVersionOnDate
 from zoning.snapshot import (
@@ -64,6 +65,7 @@ class DatasetLayers:
     redlines: list[dict[str, Any]] = field(default_factory=list)
     reserve_zones: list[dict[str, Any]] = field(default_factory=list)
     monitoring_points: list[dict[str, Any]] = field(default_factory=list)
+    industrial_parks: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
@@ -78,7 +80,10 @@ _LAYER_KEYS: dict[str, tuple[str, ...]] = {
     "redlines": ("code",),
     "reserve_zones": ("reserve_code", "zone"),
     "monitoring_points": ("code",),
+    "industrial_parks": ("code",),
 }
+_OPTIONAL_LAYERS = {"industrial_parks"}
+"""Layers added after versions were first stored: an empty one leaves the checksum as it was."""
 
 
 def content_checksum(layers: DatasetLayers) -> str:
@@ -90,6 +95,8 @@ def content_checksum(layers: DatasetLayers) -> str:
     digest = hashlib.sha256()
     for name, key in _LAYER_KEYS.items():
         records = sorted(getattr(layers, name), key=lambda r: tuple(str(r.get(k)) for k in key))
+        if name in _OPTIONAL_LAYERS and not records:
+            continue
         digest.update(name.encode())
         for record in records:
             canonical = {k: v for k, v in record.items() if k != "geometry"}
@@ -205,6 +212,7 @@ def insert_version(
     for row in point_rows:
         row["attributes"] = dict(row["attributes"] or {})
     put(m.monitoring_point, point_rows, "geom", multi=False)
+    parks_store.insert_parks(conn, version_id, layers.industrial_parks)
     return int(version_id)
 
 
@@ -459,6 +467,7 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
         redlines=redlines,
         reserve_zones=reserve_zones,
         monitoring_points=points,
+        industrial_parks=parks_store.read_parks(conn, vid),
     )
 
 

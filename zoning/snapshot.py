@@ -24,6 +24,7 @@ from zoning.crs import to_planar
 from zoning.vocabulary import (
     ControlClass,
     MonitoringKind,
+    ParkLevel,
     ProtectionGrade,
     RedlineKind,
     ReserveZoneKind,
@@ -99,6 +100,21 @@ class MonitoringPointRecord:
     kind: MonitoringKind
     level: str
     subtype: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class IndustrialParkRecord:
+    """A development zone / industrial park 开发区/工业园区 and its leading industries."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: ParkLevel
+    recognised_chemical_park: bool
+    """认定化工园区: a chemical park recognised under the provincial chemical-park assessment."""
+    industry_codes: tuple[str, ...]
+    """Leading industries 主导产业, GB/T 4754-2017 codes."""
     geometry: BaseGeometry
 
 
@@ -206,6 +222,7 @@ class ZoningSnapshot:
     water_sources: tuple[WaterSourceRecord, ...] = ()
     rules: dict[str | None, tuple[RuleRecord, ...]] = field(default_factory=dict)
     """Access-list clauses by unit code; key None holds the city-wide general requirements."""
+    industrial_parks: _Layer = field(default_factory=lambda: _Layer.of(()))
     missing_layers: frozenset[str] = frozenset()
     """Dataset keys (``zoning.layers``) of the layers this version does not carry at all: screening
     reports them as ``no_data`` rather than ``clear``."""
@@ -224,6 +241,7 @@ class ZoningSnapshot:
         monitoring_points: Sequence[MonitoringPointRecord] = (),
         water_sources: Sequence[WaterSourceRecord] = (),
         rules: Sequence[RuleRecord] = (),
+        industrial_parks: Sequence[IndustrialParkRecord] = (),
         missing_layers: Iterable[str] = (),
     ) -> ZoningSnapshot:
         """Index the layers of one version. Records keep the order given (by code, from the store)."""
@@ -245,6 +263,7 @@ class ZoningSnapshot:
             monitoring={k: _PointLayer.of(v) for k, v in by_kind.items()},
             water_sources=tuple(water_sources),
             rules={k: tuple(v) for k, v in rules_by_unit.items()},
+            industrial_parks=_Layer.of(industrial_parks),
             missing_layers=frozenset(missing_layers),
         )
 

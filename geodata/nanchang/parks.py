@@ -35,7 +35,10 @@ class ParkSpec:
 
 PARKS: dict[str, ParkSpec] = {
     "南昌经济技术开发区": ParkSpec(
-        "YQ-JKQ", "Nanchang Economic and Technological Development Zone", ParkLevel.NATIONAL, ("36", "38", "39")
+        "YQ-JKQ",
+        "Nanchang Economic and Technological Development Zone",
+        ParkLevel.NATIONAL,
+        ("36", "38", "39"),
     ),
     "南昌高新技术产业开发区": ParkSpec(
         "YQ-GXQ", "Nanchang High-tech Industrial Development Zone", ParkLevel.NATIONAL, ("27", "37", "39")
