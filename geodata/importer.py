@@ -95,8 +95,11 @@ GEO_LAYERS = (
     "redlines",
     "reserve_zones",
     "monitoring_points",
+    "industrial_parks",
 )
-POLYGON_LAYERS = {"divisions", "units", "water_zones", "redlines", "reserve_zones"}
+POLYGON_LAYERS = {"divisions", "units", "water_zones", "redlines", "reserve_zones", "industrial_parks"}
+OPTIONAL_LAYERS = {"industrial_parks"}
+"""Layers a bundle may lack without a warning (added after the official formats were fixed)."""
 
 LAYER_NAMES: dict[str, tuple[str, ...]] = {
     # file stem / GeoPackage layer name (case-insensitive) → dataset layer
@@ -116,6 +119,7 @@ LAYER_NAMES: dict[str, tuple[str, ...]] = {
     "redlines": ("redlines", "redline", "ecological_redline", "sthx", "生态保护红线", "生态红线"),
     "reserve_zones": ("reserve_zones", "nature_reserve_zone", "zrbhq", "自然保护区"),
     "monitoring_points": ("monitoring_points", "monitoring_point", "jcdw", "监测点位", "监测点"),
+    "industrial_parks": ("industrial_parks", "industrial_park", "kfq", "yq", "开发区", "工业园区"),
 }
 
 # Target key → source field names, first match wins (case-insensitive). The first name of each
@@ -175,6 +179,15 @@ FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "division_code": ("XZQDM", "division_code"),
         "attributes": ("ATTRS", "attributes"),
     },
+    "industrial_parks": {
+        "code": ("YQBM", "code", "BM"),
+        "name_zh": ("YQMC", "name_zh", "name", "MC"),
+        "name_en": ("NAME_EN", "name_en"),
+        "level": ("JB", "level"),
+        "recognised_chemical_park": ("HGYQ", "recognised_chemical_park"),
+        "industry_codes": ("ZDCY", "industry_codes"),
+        "unit_codes": ("DYBM", "unit_codes"),
+    },
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -185,6 +198,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "redlines": ("code", "name_zh", "kind"),
     "reserve_zones": ("reserve_code", "reserve_name_zh", "reserve_level", "zone"),
     "monitoring_points": ("code", "name_zh", "kind", "level"),
+    "industrial_parks": ("code", "name_zh", "level"),
 }
 
 ENUMS: dict[str, dict[str, type[StrEnum]]] = {
@@ -195,6 +209,7 @@ ENUMS: dict[str, dict[str, type[StrEnum]]] = {
     "redlines": {"kind": v.RedlineKind},
     "reserve_zones": {"zone": v.ReserveZoneKind},
     "monitoring_points": {"kind": v.MonitoringKind, "level": v.MonitoringLevel},
+    "industrial_parks": {"level": v.ParkLevel},
 }
 
 RULE_FIELDS = tuple(d.value for d in v.RuleDimension)
@@ -780,6 +795,17 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+_PARK_LISTS = ("industry_codes", "unit_codes")
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no field as official tables write it: true/1/是/Y, anything else (or empty) false."""
+    value = _plain(value)
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().upper() in {"TRUE", "T", "1", "Y", "YES", "是"} if value is not None else False
+
+
 def _list(value: Any) -> list[str]:
     value = _plain(value)
     if value is None:
@@ -883,7 +909,7 @@ def _map_layer(
         key_text = _text(rec.get("code") or rec.get("source_code") or rec.get("reserve_code"))
         where = {"layer": layer, "feature": i, "key": key_text}
         for key in list(rec):
-            if key in ("tags", "attributes") or key in RULE_FIELDS:
+            if key in ("tags", "attributes", *_PARK_LISTS, "recognised_chemical_park") or key in RULE_FIELDS:
                 continue
             rec[key] = _text(rec[key])
             if rec[key] is not None and key in value_maps:
@@ -912,6 +938,11 @@ def _map_layer(
             rec["name_en"] = rec.get("name_en") or rec.get("name_zh") or ""
         elif layer == "reserve_zones":
             rec["reserve_name_en"] = rec.get("reserve_name_en") or rec.get("reserve_name_zh") or ""
+        elif layer == "industrial_parks":
+            rec["name_en"] = rec.get("name_en") or rec.get("name_zh") or ""
+            rec["recognised_chemical_park"] = _flag(rec.get("recognised_chemical_park"))
+            for key in _PARK_LISTS:
+                rec[key] = _list(rec.get(key))
         elif layer == "monitoring_points":
             rec["subtype"] = rec.get("subtype") or ""
             rec["attributes"] = _dict(rec.get("attributes"))
@@ -1115,6 +1146,8 @@ def assemble(bundle: ImportBundle, base: DatasetLayers | None) -> DatasetLayers:
         elif base is not None and getattr(base, name):
             setattr(out, name, list(getattr(base, name)))
             report.carried_over.append(name)
+        elif name in OPTIONAL_LAYERS:
+            continue
         elif name == "divisions":
             report.error(
                 "missing_layer",

@@ -30,7 +30,7 @@ DETAIL_MIN_ZOOM = 12
 """From this zoom the page fetches per-zoom detail from /map/layers/{layer}.geojson."""
 COORD_DECIMALS = 6  # ≈ 0.1 m: more digits only make the page heavier
 
-LAYERS = ("units", "water_zones", "redlines", "reserve_zones", "divisions")
+LAYERS = ("units", "water_zones", "redlines", "reserve_zones", "industrial_parks", "divisions")
 
 
 class UnknownCRS(ValueError):
@@ -110,6 +110,15 @@ def describe(layer: str, record: Any) -> tuple[str, dict[str, Any]]:
             "reserve_name_zh": record.reserve_name_zh,
             "zone": record.zone.value,
             "zone_zh": record.zone.label_zh,
+        }
+    if layer == "industrial_parks":
+        return record.code, {
+            "code": record.code,
+            "name_zh": record.name_zh,
+            "name_en": record.name_en,
+            "level_zh": record.level.label_zh,
+            "chemical_zh": "认定化工园区" if record.recognised_chemical_park else "",
+            "industry_codes": ", ".join(record.industry_codes),
         }
     if layer == "divisions":
         return record.code, {"code": record.code, "name_zh": record.name_zh, "name_en": record.name_en}
