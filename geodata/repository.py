@@ -22,6 +22,7 @@ from sqlalchemy import Connection, LargeBinary, String, and_, bindparam, func, i
 
 from geodata import models as m
 from geodata import parks_store
+from zoning import layers as zoning_layers
 from zoning.crs import geodesic_area_m2
 from zoning.errors import NotFound, NoVersionInForce, NoVersionOnDate
 from zoning.snapshot import (
@@ -516,26 +517,21 @@ def read_industries(conn: Connection) -> list[dict[str, Any]]:
 
 
 def feature_geometries(conn: Connection, label: str, layer: str, keys: Sequence[str]) -> dict[str, Any]:
-    """GeoJSON geometries (EPSG:4490) of named features of one version: units by code, zones by
-    'source_code grade', red line by code, reserve zones by 'reserve_code zone'."""
+    """GeoJSON geometries (EPSG:4490) of named features of one version, for any areal layer of the
+    registry by its dataset key: features by their key fields joined with a space (units by code,
+    zones by 'source_code grade', reserve zones by 'reserve_code zone')."""
     version = version_by_label(conn, label)
-    key: Any
-    if layer == "units":
-        t = m.control_unit
-        key = t.c.code
-    elif layer == "redlines":
-        t = m.ecological_redline
-        key = t.c.code
-    elif layer == "water_zones":
-        t = m.water_protection_zone
-        key = t.c.source_code + " " + t.c.grade.cast(String)
-    elif layer == "reserve_zones":
-        t = m.nature_reserve_zone
-        key = t.c.reserve_code + " " + t.c.zone.cast(String)
-    else:
-        raise ValueError(f"unknown layer {layer}")
+    try:
+        spec = zoning_layers.by_dataset_key(layer)
+    except KeyError:
+        raise ValueError(f"unknown layer {layer}") from None
+    t = m.metadata.tables[spec.table]
+    parts: list[Any] = [t.c[spec.field_named(k).column_key].cast(String) for k in spec.key]  # type: ignore[union-attr]
+    key: Any = parts[0]
+    for part in parts[1:]:
+        key = key + " " + part
     rows = conn.execute(
-        select(key.label("key"), func.ST_AsGeoJSON(t.c.geom, 7).label("geojson")).where(
+        select(key.label("key"), func.ST_AsGeoJSON(t.c[spec.geometry_column], 7).label("geojson")).where(
             t.c.version_id == version.id, key.in_(list(keys))
         )
     )
