@@ -18,7 +18,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from zoning.crs import STORAGE_SRID, geodesic_area_m2
+from zoning.crs import STORAGE_CRS, STORAGE_SRID, geodesic_area_m2
 from zoning.vocabulary import UNIT_CODE_PATTERN, ControlClass
 
 __all__ = ["EXPECTED", "CoverageReport", "coverage_report", "load_bundled_layers"]
@@ -264,7 +264,7 @@ def load_bundled_layers(version_label: str, data_dir: Path | None = None) -> dic
     for name, fname in LAYER_FILES.items():
         path = base / fname
         feats = json.loads(path.read_text(encoding="utf-8"))["features"]
-        gdf = gpd.GeoDataFrame.from_features(feats, crs="EPSG:4490")
+        gdf = gpd.GeoDataFrame.from_features(feats, crs=STORAGE_CRS)
         layers[name] = gdf
     divs = layers["divisions"]
     layers["city"] = divs[divs["level"] == "city"].reset_index(drop=True)

@@ -34,6 +34,7 @@ from geodata import repository
 from geodata.importer import ENUMS, FIELD_ALIASES, GEO_LAYERS
 from geodata.repository import DatasetLayers
 from zoning import vocabulary as v
+from zoning.crs import STORAGE_CRS
 from zoning.errors import InvalidInput
 
 ExportFormat = Literal["shp", "gpkg", "geojson"]
@@ -157,7 +158,7 @@ def layer_frames(layers: DatasetLayers, *, shapefile: bool = False) -> dict[str,
             rows or {c: [] for c in columns},
             columns=columns,
             geometry=[r["geometry"] for r in records],
-            crs="EPSG:4490",
+            crs=STORAGE_CRS,
         )
     return frames
 

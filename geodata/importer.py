@@ -1188,7 +1188,9 @@ def assemble(bundle: ImportBundle, base: DatasetLayers | None) -> DatasetLayers:
 
 def _frame(records: list[dict[str, Any]], columns: Sequence[str]) -> gpd.GeoDataFrame:
     data = {c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns}
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([r["geometry"] for r in records], crs="EPSG:4490"))
+    return gpd.GeoDataFrame(
+        data, geometry=gpd.GeoSeries([r["geometry"] for r in records], crs=crs_mod.STORAGE_CRS)
+    )
 
 
 _COVERAGE_COLUMNS = {
@@ -1276,7 +1278,7 @@ def validate_layers(layers: DatasetLayers, report: ValidationReport) -> Validati
     city = city_rows[0]["geometry"] if city_rows else shapely.union_all([d["geometry"] for d in county_level])
     frames = {name: _frame(getattr(layers, name), cols) for name, cols in _COVERAGE_COLUMNS.items()}
     frames["divisions"] = _frame(county_level, ("code", "level"))
-    frames["city"] = gpd.GeoDataFrame({"code": ["city"]}, geometry=[city], crs="EPSG:4490")
+    frames["city"] = gpd.GeoDataFrame({"code": ["city"]}, geometry=[city], crs=crs_mod.STORAGE_CRS)
     cov = coverage.coverage_report(frames)
     report.figures = {
         "city_km2": cov.city_km2,
