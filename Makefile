@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint dataset validate bench db-up db-down clean
+.PHONY: install run test lint format dataset validate bench db-up db-down clean
 
 install: $(VENV)/.installed
 
@@ -20,15 +20,23 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/zoning run
 
-## The whole test suite against a real, throwaway PostGIS
-test: install
+LINTED := app zoning geodata tests bench migrations
+
+## Lint first (a lint or type error fails CI), then the whole suite against a real, throwaway PostGIS
+test: lint
 	sh scripts/ensure_system_packages.sh test
 	$(BIN)/python -m pytest
 
+## ruff check + ruff format --check + mypy (untyped defs refused in zoning/ and geodata/)
 lint: install
-	$(BIN)/ruff check app zoning geodata tests bench migrations
-	$(BIN)/ruff format --check app zoning geodata tests bench migrations
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+
+## Fix what ruff can fix and format the code
+format: install
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
 
 ## Rebuild the bundled dataset from its inputs (byte-identical to the committed files)
 dataset: install

@@ -29,8 +29,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from app.schemas_screening import ScreeningPublic
+from zoning.crs import to_planar
 from zoning.errors import ZoningError
-from zoning.snapshot import to_planar
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -190,12 +191,12 @@ def _map(
     return drawing
 
 
-def screening_pdf(record: dict[str, Any], features: list[dict[str, Any]]) -> bytes:
+def screening_pdf(record: ScreeningPublic, features: list[dict[str, Any]]) -> bytes:
     """Render a stored screening record (with its features as GeoJSON, EPSG:4490) as a PDF."""
     _register_font()
     s = _styles()
-    result = record["result"]
-    dataset = result["dataset"]
+    result = record.result
+    dataset = result.dataset
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -204,21 +205,21 @@ def screening_pdf(record: dict[str, Any], features: list[dict[str, Any]]) -> byt
         rightMargin=18 * mm,
         topMargin=16 * mm,
         bottomMargin=16 * mm,
-        title=f"{record['id']} 生态环境分区管控符合性筛查",
+        title=f"{record.id} 生态环境分区管控符合性筛查",
         author="南昌市生态环境分区管控服务",
         subject="siting screening report",
     )
     story: list[Any] = [
         Paragraph("建设项目生态环境分区管控符合性筛查报告", s["title"]),
-        Paragraph(f"Siting screening report · {record['id']}", s["base"]),
+        Paragraph(f"Siting screening report · {record.id}", s["base"]),
         Spacer(1, 4 * mm),
     ]
     verdict = Table(
         [
             [
                 Paragraph(
-                    f"<font color='white'><b>{result['verdict_label_zh']} · "
-                    f"{result['verdict_label_en']}</b></font>",
+                    f"<font color='white'><b>{result.verdict_label_zh} · "
+                    f"{result.verdict_label_en}</b></font>",
                     s["base"],
                 )
             ]
@@ -228,27 +229,27 @@ def screening_pdf(record: dict[str, Any], features: list[dict[str, Any]]) -> byt
     verdict.setStyle(
         TableStyle(
             [
-                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(VERDICT_COLOURS[result["verdict"]])),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(VERDICT_COLOURS[result.verdict])),
                 ("TOPPADDING", (0, 0), (-1, -1), 5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
             ]
         )
     )
     story += [verdict, Spacer(1, 3 * mm)]
-    ind = result["industry"]
+    ind = result.industry
     meta = [
-        ("筛查编号 Screening id", record["id"]),
-        ("时间 Time (UTC)", record["created_at"]),
-        ("项目 Project", result["project_name"] or "—"),
-        ("行业 Industry", f"{ind['code']} {ind['name_zh']} ({ind['name_en']})"),
-        ("缓冲 Buffer", f"{result['buffer_m']} m"),
+        ("筛查编号 Screening id", record.id),
+        ("时间 Time (UTC)", record.created_at),
+        ("项目 Project", result.project_name or "—"),
+        ("行业 Industry", f"{ind.code} {ind.name_zh} ({ind.name_en})"),
+        ("缓冲 Buffer", f"{result.buffer_m} m"),
         (
             "数据版本 Dataset",
-            f"{dataset['label']} (effective {dataset['effective_from']}"
-            f"{' – ' + dataset['effective_to'] if dataset['effective_to'] else ''})",
+            f"{dataset.label} (effective {dataset.effective_from}"
+            f"{' – ' + dataset.effective_to if dataset.effective_to else ''})",
         ),
-        ("校验值 Checksum", dataset["checksum"]),
-        ("量算 Measurement", result["measurement"]),
+        ("校验值 Checksum", dataset.checksum),
+        ("量算 Measurement", result.measurement),
     ]
     table = Table(
         [[Paragraph(k, s["small"]), Paragraph(str(v), s["base"])] for k, v in meta],
@@ -260,15 +261,15 @@ def screening_pdf(record: dict[str, Any], features: list[dict[str, Any]]) -> byt
         )
     )
     story += [table, Spacer(1, 3 * mm)]
-    if record.get("caveat"):
-        story += [Paragraph(record["caveat"], s["small"]), Spacer(1, 3 * mm)]
+    if record.caveat:
+        story += [Paragraph(record.caveat, s["small"]), Spacer(1, 3 * mm)]
     story += [
         Paragraph(
             "位置示意图 Map (footprint purple, buffer dashed; units: green priority, red key, "
             "yellow general; blue water-source zones; red dashed line: ecological red line)",
             s["small"],
         ),
-        _map(features, float(result["buffer_m"])),
+        _map(features, float(result.buffer_m)),
         Spacer(1, 2 * mm),
     ]
 
@@ -281,17 +282,15 @@ def screening_pdf(record: dict[str, Any], features: list[dict[str, Any]]) -> byt
             Paragraph("条文 Text", s["small"]),
         ]
     ]
-    for f in result["findings"]:
-        c = f["citation"]
+    for f in result.findings:
+        c = f.citation
         source = c.get("source_zh") or f"{c.get('law_zh', '')} {c.get('article', '')}"
         rows.append(
             [
-                Paragraph(str(f["n"]), s["small"]),
-                Paragraph(
-                    f"<font color='{SEVERITY_COLOURS[f['severity']]}'>{f['severity']}</font>", s["small"]
-                ),
+                Paragraph(str(f.n), s["small"]),
+                Paragraph(f"<font color='{SEVERITY_COLOURS[f.severity]}'>{f.severity}</font>", s["small"]),
                 Paragraph(source, s["small"]),
-                Paragraph(f["text_zh"], s["base"]),
+                Paragraph(f.text_zh, s["base"]),
             ]
         )
     findings = Table(rows, colWidths=[8 * mm, 20 * mm, 46 * mm, 100 * mm], repeatRows=1)
@@ -307,14 +306,14 @@ def screening_pdf(record: dict[str, Any], features: list[dict[str, Any]]) -> byt
     story.append(findings)
 
     story.append(Paragraph("分层核查 Layers checked", s["h2"]))
-    for name, layer in result["layers"].items():
-        items = layer["features"]
+    for name, layer in result.layers.items():
+        items = layer.features
         names = ", ".join(
             (i.get("code") or i.get("source_code") or i.get("reserve_code", ""))
             + (f" {i['grade']}" if "grade" in i else "")
             for i in items[:12]
         )
         more = f" … (+{len(items) - 12})" if len(items) > 12 else ""
-        story.append(Paragraph(f"{name}: <b>{layer['status']}</b> {names}{more}", s["base"]))
+        story.append(Paragraph(f"{name}: <b>{layer.status}</b> {names}{more}", s["base"]))
     doc.build(story)
     return buffer.getvalue()

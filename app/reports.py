@@ -5,23 +5,23 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from app.schemas_screening import FindingPublic, LayerPublic, ScreeningPublic
+from zoning import layers
+
 SEVERITY_STYLE = {
     "prohibited": ("#b71c1c", "禁止 prohibited"),
     "conditional": ("#e65100", "有条件 conditional"),
     "notice": ("#546e7a", "提示 notice"),
 }
 VERDICT_COLOUR = {"prohibited": "#b71c1c", "conditional": "#e65100", "permitted": "#2e7d32"}
-LAYER_TITLES = {
-    "control_units": "环境管控单元 Control units",
-    "water_protection_zones": "饮用水水源保护区 Water-source protection zones",
-    "ecological_redline": "生态保护红线 Ecological red line",
-    "nature_reserve_zones": "自然保护区 Nature-reserve zones",
+LAYER_TITLES = {spec.name: f"{spec.label_zh} {spec.label_en}" for spec in layers.LAYERS} | {
     "monitoring_points": "监测点位（缓冲区内） Monitoring points in the buffer",
 }
 STATUS_TEXT = {
     "hit": "已查，涉及 checked — hit",
     "near": "已查，缓冲区内邻近 checked — within buffer",
     "clear": "已查，未涉及 checked — clear",
+    "no_data": "无数据，未能核查 not checked — the dataset version lacks this layer",
 }
 
 CSS = """
@@ -40,14 +40,12 @@ def _rows(pairs: list[tuple[str, Any]]) -> str:
     return "".join(f"<tr><td>{escape(k)}</td><td>{escape(str(v))}</td></tr>" for k, v in pairs)
 
 
-def _layer_table(name: str, layer: dict[str, Any]) -> str:
-    features = layer["features"]
-    head = (
-        f"<h2>{escape(LAYER_TITLES[name])} — {escape(STATUS_TEXT.get(layer['status'], layer['status']))}</h2>"
-    )
+def _layer_table(name: str, layer: LayerPublic) -> str:
+    features = layer.features
+    head = f"<h2>{escape(LAYER_TITLES.get(name, name))} — {escape(STATUS_TEXT.get(layer.status, layer.status))}</h2>"
     if not features:
         return head
-    if name == "monitoring_points":
+    if layers.get(name).geometry_type == "Point":
         body = "".join(
             f"<tr><td>{escape(p['code'])}</td><td>{escape(p['name_zh'])}</td><td>{escape(p['kind_label_zh'])}</td>"
             f"<td>{p['distance_m']:.1f}</td></tr>"
@@ -81,15 +79,15 @@ def _layer_table(name: str, layer: dict[str, Any]) -> str:
     )
 
 
-def _findings(findings: list[dict[str, Any]]) -> str:
+def _findings(findings: list[FindingPublic]) -> str:
     rows = []
     for f in findings:
-        colour, label = SEVERITY_STYLE[f["severity"]]
-        c = f["citation"]
+        colour, label = SEVERITY_STYLE[f.severity]
+        c = f.citation
         source = c.get("source_zh") or f"{c.get('law_zh', '')} {c.get('article', '')}"
         rows.append(
-            f"<tr><td>{f['n']}</td><td class='sev' style='color:{colour}'>{escape(label)}</td>"
-            f"<td>{escape(source)}</td><td>{escape(f['text_zh'])}<br><small>{escape(f.get('basis', ''))}</small></td></tr>"
+            f"<tr><td>{f.n}</td><td class='sev' style='color:{colour}'>{escape(label)}</td>"
+            f"<td>{escape(source)}</td><td>{escape(f.text_zh)}<br><small>{escape(f.basis)}</small></td></tr>"
         )
     return (
         "<h2>审查意见依据 Findings</h2><table><tr><th>#</th><th>结论 severity</th><th>依据 citation</th>"
@@ -97,46 +95,45 @@ def _findings(findings: list[dict[str, Any]]) -> str:
     )
 
 
-def screening_html(record: dict[str, Any], map_html: str = "") -> str:
+def screening_html(record: ScreeningPublic, map_html: str = "") -> str:
     """The screening report as one self-contained HTML page."""
-    result = record["result"]
-    request = record["request"]
-    dataset = result["dataset"]
-    colour = VERDICT_COLOUR[result["verdict"]]
+    result = record.result
+    request = record.request
+    dataset = result.dataset
+    fp = result.footprint
+    colour = VERDICT_COLOUR[result.verdict]
     meta = _rows(
         [
-            ("筛查编号 Screening id", record["id"]),
-            ("时间 Time (UTC)", record["created_at"]),
-            ("项目名称 Project", result["project_name"] or "—"),
+            ("筛查编号 Screening id", record.id),
+            ("时间 Time (UTC)", record.created_at),
+            ("项目名称 Project", result.project_name or "—"),
             (
                 "行业 Industry (GB/T 4754-2017)",
-                f"{result['industry']['code']} {result['industry']['name_zh']} "
-                f"({result['industry']['name_en']})",
+                f"{result.industry.code} {result.industry.name_zh} ({result.industry.name_en})",
             ),
-            ("缓冲距离 Buffer", f"{result['buffer_m']} m"),
+            ("缓冲距离 Buffer", f"{result.buffer_m} m"),
             (
                 "项目范围 Footprint",
-                f"{result['footprint']['geometry_type']}, {result['footprint']['area_m2']} m², "
-                f"{result['footprint']['length_m']} m, {result['footprint']['vertices']} vertices",
+                f"{fp.geometry_type}, {fp.area_m2} m², {fp.length_m} m, {fp.vertices} vertices",
             ),
-            ("输入 Input", f"{request['footprint_format']}, {request['crs_used']}"),
+            ("输入 Input", f"{request.footprint_format}, {request.crs_used}"),
             (
                 "数据版本 Dataset version",
-                f"{dataset['label']} (effective {dataset['effective_from']}"
-                f"{' – ' + dataset['effective_to'] if dataset['effective_to'] else ''})",
+                f"{dataset.label} (effective {dataset.effective_from}"
+                f"{' – ' + dataset.effective_to if dataset.effective_to else ''})",
             ),
-            ("数据校验值 Dataset checksum", dataset["checksum"]),
-            ("量算方法 Measurement", result["measurement"]),
+            ("数据校验值 Dataset checksum", dataset.checksum),
+            ("量算方法 Measurement", result.measurement),
         ]
     )
-    caveat = f"<p class='caveat'>{escape(record['caveat'])}</p>" if record.get("caveat") else ""
-    layers = "".join(_layer_table(name, layer) for name, layer in result["layers"].items())
+    caveat = f"<p class='caveat'>{escape(record.caveat)}</p>" if record.caveat else ""
+    tables = "".join(_layer_table(name, layer) for name, layer in result.layers.items())
     return (
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
-        f"<title>{escape(record['id'])} 建设项目生态环境分区管控符合性筛查</title><style>{CSS}</style></head><body>"
-        f"<h1>建设项目生态环境分区管控符合性筛查报告<br><small>Siting screening report — {escape(record['id'])}</small></h1>"
-        f"<p><span class='verdict' style='background:{colour}'>{escape(result['verdict_label_zh'])} · "
-        f"{escape(result['verdict_label_en'])}</span></p>"
-        f"{caveat}<table class='meta'>{meta}</table>{map_html}{_findings(result['findings'])}{layers}"
+        f"<title>{escape(record.id)} 建设项目生态环境分区管控符合性筛查</title><style>{CSS}</style></head><body>"
+        f"<h1>建设项目生态环境分区管控符合性筛查报告<br><small>Siting screening report — {escape(record.id)}</small></h1>"
+        f"<p><span class='verdict' style='background:{colour}'>{escape(result.verdict_label_zh)} · "
+        f"{escape(result.verdict_label_en)}</span></p>"
+        f"{caveat}<table class='meta'>{meta}</table>{map_html}{_findings(result.findings)}{tables}"
         "</body></html>"
     )

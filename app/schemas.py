@@ -7,7 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from zoning.vocabulary import ControlClass, MonitoringKind, ProtectionGrade, RedlineKind, ReserveZoneKind
+from zoning.vocabulary import (
+    ControlClass,
+    MonitoringKind,
+    ParkLevel,
+    ProtectionGrade,
+    RedlineKind,
+    ReserveZoneKind,
+)
 
 
 class DatasetRef(BaseModel):
@@ -63,6 +70,18 @@ class ReserveZoneRef(BaseModel):
     zone_label_zh: str
 
 
+class IndustrialParkRef(BaseModel):
+    """A development zone / industrial park 开发区/工业园区."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: ParkLevel
+    level_label_zh: str = Field(description="国家级 / 省级")
+    recognised_chemical_park: bool = Field(description="认定化工园区")
+    industry_codes: list[str] = Field(description="leading industries 主导产业, GB/T 4754-2017 codes")
+
+
 class NearestMonitoringPoint(BaseModel):
     code: str
     name_zh: str
@@ -92,6 +111,10 @@ class LocatePublic(BaseModel):
     water_protection_zones: list[WaterZoneRef]
     ecological_redline: list[RedlineRef]
     nature_reserve_zones: list[ReserveZoneRef]
+    industrial_parks: list[IndustrialParkRef] = Field(
+        default_factory=list,
+        description="development zones / industrial parks 开发区/工业园区 holding the point",
+    )
     nearest_monitoring_points: list[NearestMonitoringPoint]
     distance_method: str = Field(description="how distances were measured")
     dataset: DatasetRef

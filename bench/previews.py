@@ -42,6 +42,7 @@ def main() -> None:
         render_water_source_preview,
         screening_preview_from_record,
     )
+    from app.schemas_screening import ScreeningPublic, ScreeningResultPublic
     from geodata.database import make_engine
     from geodata.snapshots import SnapshotCache
     from zoning.locate import locate_point
@@ -75,7 +76,11 @@ def main() -> None:
         p = points[(i * 3) % len(points)]
         footprint = box(p.x - 0.01, p.y - 0.01, p.x + 0.01, p.y + 0.01)
         result = screen(snapshot, ScreeningRequest(footprint, industry, buffer_m=500), catalogue)
-        record = {"id": "SCR-BENCH", "footprint": footprint.__geo_interface__, "result": result}
+        record = ScreeningPublic.model_construct(
+            id="SCR-BENCH",
+            footprint=footprint.__geo_interface__,
+            result=ScreeningResultPublic.model_validate(result.to_dict()),
+        )
         geometries = {
             "units": {u.code: u.geometry for u in units},
             "water_zones": {

@@ -16,14 +16,13 @@ from typing import Any
 
 import geopandas as gpd
 import shapely
-from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
+from zoning.crs import STORAGE_CRS, STORAGE_SRID, geodesic_area_m2
 from zoning.vocabulary import UNIT_CODE_PATTERN, ControlClass
 
 __all__ = ["EXPECTED", "CoverageReport", "coverage_report", "load_bundled_layers"]
 
-GEOD = Geod(ellps="GRS80")
 DATA_DIR = Path(__file__).resolve().parent / "nanchang" / "data"
 LAYER_FILES = {
     "divisions": "divisions.geojson",
@@ -59,9 +58,7 @@ EXPECTED: dict[str, Any] = {
 
 def geodesic_km2(geom: BaseGeometry) -> float:
     """Geodesic area in km² (GRS80) of a lon/lat geometry."""
-    if geom is None or geom.is_empty:
-        return 0.0
-    return abs(GEOD.geometry_area_perimeter(geom)[0]) / 1e6
+    return geodesic_area_m2(geom) / 1e6
 
 
 def _areal(geom: BaseGeometry) -> BaseGeometry:
@@ -104,7 +101,7 @@ def coverage_report(layers: dict[str, gpd.GeoDataFrame]) -> CoverageReport:
     rep = CoverageReport()
     fail = rep.failed.append
     for name, gdf in layers.items():
-        if gdf.crs is None or gdf.crs.to_epsg() != 4490:
+        if gdf.crs is None or gdf.crs.to_epsg() != STORAGE_SRID:
             fail(f"{name}: CRS is {gdf.crs}, expected EPSG:4490")
         bad = int((~gdf.geometry.is_valid | gdf.geometry.is_empty).sum())
         if bad:
@@ -267,7 +264,7 @@ def load_bundled_layers(version_label: str, data_dir: Path | None = None) -> dic
     for name, fname in LAYER_FILES.items():
         path = base / fname
         feats = json.loads(path.read_text(encoding="utf-8"))["features"]
-        gdf = gpd.GeoDataFrame.from_features(feats, crs="EPSG:4490")
+        gdf = gpd.GeoDataFrame.from_features(feats, crs=STORAGE_CRS)
         layers[name] = gdf
     divs = layers["divisions"]
     layers["city"] = divs[divs["level"] == "city"].reset_index(drop=True)

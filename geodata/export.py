@@ -34,6 +34,7 @@ from geodata import repository
 from geodata.importer import ENUMS, FIELD_ALIASES, GEO_LAYERS
 from geodata.repository import DatasetLayers
 from zoning import vocabulary as v
+from zoning.crs import STORAGE_CRS
 from zoning.errors import InvalidInput
 
 ExportFormat = Literal["shp", "gpkg", "geojson"]
@@ -64,6 +65,11 @@ _TABLES: dict[str, tuple[Any, tuple[str, ...], str]] = {
     "monitoring_points": (
         m.monitoring_point,
         ("code", "name_zh", "kind", "level", "subtype", "division_code", "attributes"),
+        "geom",
+    ),
+    "industrial_parks": (
+        m.industrial_park,
+        ("code", "name_zh", "name_en", "level", "recognised_chemical_park", "industry_codes", "unit_codes"),
         "geom",
     ),
 }
@@ -138,8 +144,10 @@ def layer_frames(layers: DatasetLayers, *, shapefile: bool = False) -> dict[str,
                 if key in (d.value for d in v.RuleDimension):
                     text = numbered_text(by_unit.get(rec["code"], {}).get(key, [])) or None
                     row[out] = _cut(text, "gbk", DBF_TEXT_BYTES) if shapefile else text
-                elif key == "tags":
-                    row[out] = ",".join(rec.get("tags") or [])
+                elif key in ("tags", "industry_codes", "unit_codes"):
+                    row[out] = ",".join(rec.get(key) or [])
+                elif key == "recognised_chemical_park":
+                    row[out] = "是" if rec.get(key) else "否"
                 elif key == "attributes":
                     row[out] = json.dumps(rec.get("attributes") or {}, ensure_ascii=False, sort_keys=True)
                 else:
@@ -150,7 +158,7 @@ def layer_frames(layers: DatasetLayers, *, shapefile: bool = False) -> dict[str,
             rows or {c: [] for c in columns},
             columns=columns,
             geometry=[r["geometry"] for r in records],
-            crs="EPSG:4490",
+            crs=STORAGE_CRS,
         )
     return frames
 

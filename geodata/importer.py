@@ -65,10 +65,12 @@ from geodata import coverage, repository
 from geodata import models as m
 from geodata.database import translate_errors
 from geodata.repository import DatasetLayers
+from zoning import crs as crs_mod
 from zoning import vocabulary as v
 from zoning.clause_text import ParsedClause, ParseStatus, parse_clause, parse_report
+from zoning.crs import InputCrs, resolve_crs
 from zoning.errors import InvalidInput, NoVersionInForce, ZoningError
-from zoning.geometry_input import InputCrs, resolve_crs, to_storage
+from zoning.geometry_input import to_storage
 
 __all__ = [
     "FIELD_ALIASES",
@@ -95,8 +97,11 @@ GEO_LAYERS = (
     "redlines",
     "reserve_zones",
     "monitoring_points",
+    "industrial_parks",
 )
-POLYGON_LAYERS = {"divisions", "units", "water_zones", "redlines", "reserve_zones"}
+POLYGON_LAYERS = {"divisions", "units", "water_zones", "redlines", "reserve_zones", "industrial_parks"}
+OPTIONAL_LAYERS = {"industrial_parks"}
+"""Layers a bundle may lack without a warning (added after the official formats were fixed)."""
 
 LAYER_NAMES: dict[str, tuple[str, ...]] = {
     # file stem / GeoPackage layer name (case-insensitive) → dataset layer
@@ -116,6 +121,7 @@ LAYER_NAMES: dict[str, tuple[str, ...]] = {
     "redlines": ("redlines", "redline", "ecological_redline", "sthx", "生态保护红线", "生态红线"),
     "reserve_zones": ("reserve_zones", "nature_reserve_zone", "zrbhq", "自然保护区"),
     "monitoring_points": ("monitoring_points", "monitoring_point", "jcdw", "监测点位", "监测点"),
+    "industrial_parks": ("industrial_parks", "industrial_park", "kfq", "yq", "开发区", "工业园区"),
 }
 
 # Target key → source field names, first match wins (case-insensitive). The first name of each
@@ -175,6 +181,15 @@ FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "division_code": ("XZQDM", "division_code"),
         "attributes": ("ATTRS", "attributes"),
     },
+    "industrial_parks": {
+        "code": ("YQBM", "code", "BM"),
+        "name_zh": ("YQMC", "name_zh", "name", "MC"),
+        "name_en": ("NAME_EN", "name_en"),
+        "level": ("JB", "level"),
+        "recognised_chemical_park": ("HGYQ", "recognised_chemical_park"),
+        "industry_codes": ("ZDCY", "industry_codes"),
+        "unit_codes": ("DYBM", "unit_codes"),
+    },
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -185,6 +200,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "redlines": ("code", "name_zh", "kind"),
     "reserve_zones": ("reserve_code", "reserve_name_zh", "reserve_level", "zone"),
     "monitoring_points": ("code", "name_zh", "kind", "level"),
+    "industrial_parks": ("code", "name_zh", "level"),
 }
 
 ENUMS: dict[str, dict[str, type[StrEnum]]] = {
@@ -195,6 +211,7 @@ ENUMS: dict[str, dict[str, type[StrEnum]]] = {
     "redlines": {"kind": v.RedlineKind},
     "reserve_zones": {"zone": v.ReserveZoneKind},
     "monitoring_points": {"kind": v.MonitoringKind, "level": v.MonitoringLevel},
+    "industrial_parks": {"level": v.ParkLevel},
 }
 
 RULE_FIELDS = tuple(d.value for d in v.RuleDimension)
@@ -206,11 +223,6 @@ _CPG_CODECS = {
     "EUC-CN": "gb18030", "BIG5": "big5", "950": "big5", "ISO-8859-1": "latin-1", "LATIN1": "latin-1",
 }  # fmt: skip
 _GDAL_ENCODING = {"utf-8": "UTF-8", "gb18030": "GB18030", "big5": "BIG5", "latin-1": "ISO-8859-1"}
-
-# Nanchang's Gauss–Krüger projections (CGCS2000 3-degree): zone prefix → EPSG with prefix; central
-# meridian → EPSG without.
-_GK_WITH_PREFIX = {38: 4526, 39: 4527}
-_GK_BY_CM = {114.0: 4547, 117.0: 4548}
 
 
 # ----------------------------------------------------------------------------------- the report
@@ -706,27 +718,18 @@ def _gk_epsg(crs: CRS, xs: np.ndarray) -> int | None:
     cm = params.get("longitude of natural origin")
     if cm is None:
         return None
-    finite = xs[np.isfinite(xs)]
-    zones = set(np.floor(finite / 1_000_000).astype(int).tolist()) if finite.size else set()
-    if len(zones) == 1 and (zone := next(iter(zones))) in _GK_WITH_PREFIX and zone * 3 == round(float(cm)):
-        return _GK_WITH_PREFIX[zone]
-    return _GK_BY_CM.get(round(float(cm), 6))
+    return crs_mod.gk_epsg(float(cm), xs)
 
 
 def _infer_crs(xs: np.ndarray, ys: np.ndarray) -> int | None:
     """For GeoJSON without a ``crs`` member: GK with zone prefix 38/39, or CGCS2000 lon/lat."""
     if not xs.size:
-        return 4490
-    zones = set(np.floor(xs / 1_000_000).astype(int).tolist())
-    if (
-        len(zones) == 1
-        and (zone := next(iter(zones))) in _GK_WITH_PREFIX
-        and (ys > 0).all()
-        and (ys < 1e7).all()
-    ):
-        return _GK_WITH_PREFIX[zone]
+        return crs_mod.STORAGE_SRID
+    zone = crs_mod.gk_prefix_zone(xs)
+    if zone is not None and (ys > 0).all() and (ys < 1e7).all():
+        return crs_mod.GK_PREFIXED_BY_ZONE[zone]
     if (np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all():
-        return 4490
+        return crs_mod.STORAGE_SRID
     return None
 
 
@@ -745,7 +748,7 @@ def _resolve_layer_crs(raw: RawLayer, explicit: InputCrs | None, report: Validat
                 layer=raw.layer,
             )
             return None
-        if inferred != 4490:
+        if inferred != crs_mod.STORAGE_SRID:
             report.warn(
                 "crs_inferred",
                 f"{raw.source} declares no CRS; eastings carry a zone prefix, so EPSG:{inferred} was assumed",
@@ -756,7 +759,7 @@ def _resolve_layer_crs(raw: RawLayer, explicit: InputCrs | None, report: Validat
     if epsg is None:
         epsg = _gk_epsg(raw.crs, xy[:, 0])
     if epsg == 4326:
-        epsg = 4490  # this service reads WGS84 as CGCS2000 (a few cm apart; see to_storage)
+        epsg = crs_mod.STORAGE_SRID  # this service reads WGS84 as CGCS2000 (a few cm apart; see to_storage)
     try:
         found = resolve_crs(f"EPSG:{epsg}") if epsg is not None else None
     except InvalidInput:
@@ -871,6 +874,17 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+_PARK_LISTS = ("industry_codes", "unit_codes")
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no field as official tables write it: true/1/是/Y, anything else (or empty) false."""
+    value = _plain(value)
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().upper() in {"TRUE", "T", "1", "Y", "YES", "是"} if value is not None else False
+
+
 def _list(value: Any) -> list[str]:
     value = _plain(value)
     if value is None:
@@ -974,7 +988,7 @@ def _map_layer(
         key_text = _text(rec.get("code") or rec.get("source_code") or rec.get("reserve_code"))
         where = {"layer": layer, "feature": i, "key": key_text}
         for key in list(rec):
-            if key in ("tags", "attributes") or key in RULE_FIELDS:
+            if key in ("tags", "attributes", *_PARK_LISTS, "recognised_chemical_park") or key in RULE_FIELDS:
                 continue
             rec[key] = _text(rec[key])
             if rec[key] is not None and key in value_maps:
@@ -1003,6 +1017,11 @@ def _map_layer(
             rec["name_en"] = rec.get("name_en") or rec.get("name_zh") or ""
         elif layer == "reserve_zones":
             rec["reserve_name_en"] = rec.get("reserve_name_en") or rec.get("reserve_name_zh") or ""
+        elif layer == "industrial_parks":
+            rec["name_en"] = rec.get("name_en") or rec.get("name_zh") or ""
+            rec["recognised_chemical_park"] = _flag(rec.get("recognised_chemical_park"))
+            for key in _PARK_LISTS:
+                rec[key] = _list(rec.get(key))
         elif layer == "monitoring_points":
             rec["subtype"] = rec.get("subtype") or ""
             rec["attributes"] = _dict(rec.get("attributes"))
@@ -1020,7 +1039,7 @@ def _map_layer(
 
 
 def _geodesic_m2(geom: BaseGeometry) -> float:
-    return abs(repository.GEOD.geometry_area_perimeter(geom)[0])
+    return crs_mod.geodesic_area_m2(geom)
 
 
 def _geometry(
@@ -1061,7 +1080,7 @@ def _geometry(
                 **where,
             )
             return None
-        before = _geodesic_m2(shapely.orient_polygons(geom, exterior_cw=False))
+        before = _geodesic_m2(geom)
         fixed = shapely.make_valid(geom)
         parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
         fixed = shapely.union_all(parts) if parts else shapely.MultiPolygon()
@@ -1073,7 +1092,7 @@ def _geometry(
                 **where,
             )
             return None
-        after = _geodesic_m2(shapely.orient_polygons(fixed, exterior_cw=False))
+        after = _geodesic_m2(fixed)
         report.repairs.append(
             Issue(
                 "repaired",
@@ -1236,6 +1255,8 @@ def assemble(
         elif base is not None and getattr(base, name):
             setattr(out, name, list(getattr(base, name)))
             report.carried_over.append(name)
+        elif name in OPTIONAL_LAYERS:
+            continue
         elif in_force and base is None:
             continue  # not read because the import is refused anyway; it would be carried over
         elif name == "divisions":
@@ -1278,7 +1299,9 @@ def assemble(
 
 def _frame(records: list[dict[str, Any]], columns: Sequence[str]) -> gpd.GeoDataFrame:
     data = {c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns}
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([r["geometry"] for r in records], crs="EPSG:4490"))
+    return gpd.GeoDataFrame(
+        data, geometry=gpd.GeoSeries([r["geometry"] for r in records], crs=crs_mod.STORAGE_CRS)
+    )
 
 
 _COVERAGE_COLUMNS = {
@@ -1368,7 +1391,7 @@ def validate_layers(layers: DatasetLayers, report: ValidationReport) -> Validati
     city = city_rows[0]["geometry"] if city_rows else shapely.union_all([d["geometry"] for d in county_level])
     frames = {name: _frame(getattr(layers, name), cols) for name, cols in _COVERAGE_COLUMNS.items()}
     frames["divisions"] = _frame(county_level, ("code", "level"))
-    frames["city"] = gpd.GeoDataFrame({"code": ["city"]}, geometry=[city], crs="EPSG:4490")
+    frames["city"] = gpd.GeoDataFrame({"code": ["city"]}, geometry=[city], crs=crs_mod.STORAGE_CRS)
     cov = coverage.coverage_report(frames)
     report.figures = {
         "city_km2": cov.city_km2,
@@ -1403,7 +1426,7 @@ def validate_layers(layers: DatasetLayers, report: ValidationReport) -> Validati
         div = divisions.get(u.get("division_code"))
         if div is None:
             continue
-        outside = coverage.geodesic_km2(coverage._areal(u["geometry"].difference(div))) * 1e6
+        outside = crs_mod.geodesic_area_m2(coverage._areal(u["geometry"].difference(div)))
         if outside > AREA_TOLERANCE_M2:
             report.warn(
                 "outside_division",
@@ -1442,7 +1465,7 @@ def _locate_overlaps(units: list[dict[str, Any]], report: ValidationReport) -> N
         if i >= j:
             continue
         part = coverage._areal(geoms[i].intersection(geoms[j]))
-        area = coverage.geodesic_km2(part) * 1e6
+        area = crs_mod.geodesic_area_m2(part)
         if area > AREA_TOLERANCE_M2:
             report.error(
                 "overlap",
@@ -1458,7 +1481,7 @@ def _locate_overlaps(units: list[dict[str, Any]], report: ValidationReport) -> N
 def _locate_gaps(units: list[dict[str, Any]], city: BaseGeometry, report: ValidationReport) -> None:
     gap = coverage._areal(city.difference(shapely.union_all([u["geometry"] for u in units])))
     for part in shapely.get_parts(gap):
-        area = coverage.geodesic_km2(part) * 1e6
+        area = crs_mod.geodesic_area_m2(part)
         if area > AREA_TOLERANCE_M2:
             report.error(
                 "gap",

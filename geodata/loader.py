@@ -35,7 +35,9 @@ _GEO_LAYERS = {
     "redlines": "redlines.geojson",
     "reserve_zones": "reserve_zones.geojson",
     "monitoring_points": "monitoring_points.geojson",
+    "industrial_parks": "industrial_parks.geojson",
 }
+_OPTIONAL_FILES = {"industrial_parks"}
 
 
 def verify_checksums(data_dir: Path = BUNDLED_DATA) -> int:
@@ -95,6 +97,8 @@ def read_version(label: str, data_dir: Path = BUNDLED_DATA) -> tuple[dict[str, A
     meta["provenance"] = provenance
     layers = DatasetLayers()
     for name, filename in _GEO_LAYERS.items():
+        if name in _OPTIONAL_FILES and not (folder / filename).exists():
+            continue  # a layer added after the folder was written (industrial parks, revision 0002)
         setattr(layers, name, _read_features(folder / filename))
     layers.rules = json.loads((folder / "access_rules.json").read_text(encoding="utf-8"))
     return meta, layers

@@ -28,9 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from zoning import vocabulary as v
-
-STORAGE_SRID = 4490
-"""CGCS2000 geographic: the one SRID every geometry is stored in."""
+from zoning.crs import STORAGE_SRID
 
 metadata = MetaData()
 
@@ -52,6 +50,7 @@ reserve_zone_kind = _enum(v.ReserveZoneKind, "reserve_zone_kind")
 monitoring_kind = _enum(v.MonitoringKind, "monitoring_kind")
 monitoring_level = _enum(v.MonitoringLevel, "monitoring_level")
 division_level = _enum(v.DivisionLevel, "division_level")
+park_level = _enum(v.ParkLevel, "park_level")
 
 
 def _geom(kind: str) -> Geometry:
@@ -174,6 +173,22 @@ nature_reserve_zone = Table(
     Column("reserve_name_en", Text, nullable=False),
     Column("reserve_level", Text, nullable=False),
     Column("zone", reserve_zone_kind, nullable=False),
+    Column("area_m2", Double, nullable=False),
+    Column("geom", _geom("MULTIPOLYGON"), nullable=False),
+)
+
+industrial_park = Table(
+    "industrial_park",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _version_fk(),
+    Column("code", String(32), nullable=False),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("level", park_level, nullable=False),
+    Column("recognised_chemical_park", Boolean, nullable=False),
+    Column("industry_codes", ARRAY(Text), nullable=False),
+    Column("unit_codes", ARRAY(Text), nullable=False),
     Column("area_m2", Double, nullable=False),
     Column("geom", _geom("MULTIPOLYGON"), nullable=False),
 )

@@ -17,11 +17,13 @@ from typing import Any
 
 import shapely
 from geoalchemy2.functions import ST_AsBinary
-from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, LargeBinary, String, and_, bindparam, func, insert, or_, select, update
 
 from geodata import models as m
+from geodata import parks_store
+from zoning import layers as zoning_layers
+from zoning.crs import geodesic_area_m2
 from zoning.errors import NotFound, NoVersionInForce, NoVersionOnDate
 from zoning.snapshot import (
     DivisionRecord,
@@ -46,17 +48,6 @@ from zoning.vocabulary import (
     VersionStatus,
 )
 
-GEOD = Geod(ellps="GRS80")
-"""The CGCS2000 ellipsoid is GRS80 to within 0.1 mm of semi-minor axis: geodesic areas use it."""
-
-
-def geodesic_area_m2(geometry: BaseGeometry) -> float:
-    """Geodesic area in m² of a lon/lat (multi)polygon on the CGCS2000/GRS80 ellipsoid."""
-    # pyproj counts counter-clockwise exteriors positive: orient first so holes subtract.
-    area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry, exterior_cw=False))
-    return float(area)
-
-
 # --------------------------------------------------------------------------------------- writing
 
 
@@ -75,6 +66,7 @@ class DatasetLayers:
     redlines: list[dict[str, Any]] = field(default_factory=list)
     reserve_zones: list[dict[str, Any]] = field(default_factory=list)
     monitoring_points: list[dict[str, Any]] = field(default_factory=list)
+    industrial_parks: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
@@ -89,7 +81,10 @@ _LAYER_KEYS: dict[str, tuple[str, ...]] = {
     "redlines": ("code",),
     "reserve_zones": ("reserve_code", "zone"),
     "monitoring_points": ("code",),
+    "industrial_parks": ("code",),
 }
+_OPTIONAL_LAYERS = {"industrial_parks"}
+"""Layers added after versions were first stored: an empty one leaves the checksum as it was."""
 
 
 def content_checksum(layers: DatasetLayers) -> str:
@@ -101,6 +96,8 @@ def content_checksum(layers: DatasetLayers) -> str:
     digest = hashlib.sha256()
     for name, key in _LAYER_KEYS.items():
         records = sorted(getattr(layers, name), key=lambda r: tuple(str(r.get(k)) for k in key))
+        if name in _OPTIONAL_LAYERS and not records:
+            continue
         digest.update(name.encode())
         for record in records:
             canonical = {k: v for k, v in record.items() if k != "geometry"}
@@ -216,6 +213,7 @@ def insert_version(
     for row in point_rows:
         row["attributes"] = dict(row["attributes"] or {})
     put(m.monitoring_point, point_rows, "geom", multi=False)
+    parks_store.insert_parks(conn, version_id, layers.industrial_parks)
     return int(version_id)
 
 
@@ -526,6 +524,7 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
         redlines=redlines,
         reserve_zones=reserve_zones,
         monitoring_points=points,
+        industrial_parks=parks_store.read_parks(conn, vid),
     )
 
 
@@ -594,26 +593,21 @@ def read_industries(conn: Connection) -> list[dict[str, Any]]:
 
 
 def feature_geometries(conn: Connection, label: str, layer: str, keys: Sequence[str]) -> dict[str, Any]:
-    """GeoJSON geometries (EPSG:4490) of named features of one version: units by code, zones by
-    'source_code grade', red line by code, reserve zones by 'reserve_code zone'."""
+    """GeoJSON geometries (EPSG:4490) of named features of one version, for any areal layer of the
+    registry by its dataset key: features by their key fields joined with a space (units by code,
+    zones by 'source_code grade', reserve zones by 'reserve_code zone')."""
     version = version_by_label(conn, label)
-    key: Any
-    if layer == "units":
-        t = m.control_unit
-        key = t.c.code
-    elif layer == "redlines":
-        t = m.ecological_redline
-        key = t.c.code
-    elif layer == "water_zones":
-        t = m.water_protection_zone
-        key = t.c.source_code + " " + t.c.grade.cast(String)
-    elif layer == "reserve_zones":
-        t = m.nature_reserve_zone
-        key = t.c.reserve_code + " " + t.c.zone.cast(String)
-    else:
-        raise ValueError(f"unknown layer {layer}")
+    try:
+        spec = zoning_layers.by_dataset_key(layer)
+    except KeyError:
+        raise ValueError(f"unknown layer {layer}") from None
+    t = m.metadata.tables[spec.table]
+    parts: list[Any] = [t.c[spec.field_named(k).column_key].cast(String) for k in spec.key]  # type: ignore[union-attr]
+    key: Any = parts[0]
+    for part in parts[1:]:
+        key = key + " " + part
     rows = conn.execute(
-        select(key.label("key"), func.ST_AsGeoJSON(t.c.geom, 7).label("geojson")).where(
+        select(key.label("key"), func.ST_AsGeoJSON(t.c[spec.geometry_column], 7).label("geojson")).where(
             t.c.version_id == version.id, key.in_(list(keys))
         )
     )

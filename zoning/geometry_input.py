@@ -26,7 +26,6 @@ from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -34,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pyogrio
 import shapely
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS
 from pyproj.exceptions import CRSError
 from shapely.errors import GEOSException
 from shapely.geometry import shape
@@ -42,6 +41,19 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from zoning import coords
+from zoning.crs import (
+    ACCEPTED_CRS,
+    BY_EPSG,
+    GK_PLAIN_BY_ZONE,
+    GK_PREFIXED_BY_ZONE,
+    STORAGE_SRID,
+    WGS84,
+    InputCrs,
+    geodesic_distance_m,
+    gk_prefix_zone,
+    resolve_crs,
+    transformer,
+)
 from zoning.errors import InvalidCoordinate, InvalidInput, OutsideCity
 
 __all__ = [
@@ -55,8 +67,6 @@ __all__ = [
     "to_storage",
 ]
 
-STORAGE_EPSG = 4490
-
 MAX_VERTICES = 100_000
 """Positions a footprint may have, counted while it is read: a site plan or a parcel list has a few
 thousand; a million-vertex polygon would cost tens of seconds of CPU and a record no one can read."""
@@ -69,50 +79,12 @@ MAX_JSON_DEPTH = 4 * MAX_NESTING + 8
 _REPAIR: ContextVar[bool] = ContextVar("repair_overlapping_parts", default=False)
 """Set by ``parse_footprint(repair=True)``: union overlapping parts (with a note) instead of refusing."""
 
-CrsKind = Literal["lonlat", "gk", "gcj02", "bd09"]
 SourceFormat = Literal["geojson", "wkt", "kml", "kmz", "shapefile", "geopackage", "boundary_points"]
-
-ACCEPTED_CRS = (
-    "EPSG:4326 (also OGC:CRS84, CRS84 and their http://www.opengis.net/def/crs/ URIs)",
-    "EPSG:4490 (CGCS2000 lon/lat)",
-    "EPSG:4547 / EPSG:4548 (CGCS2000 3-degree Gauss–Krüger CM 114°E / 117°E, easting without zone prefix)",
-    "EPSG:4526 / EPSG:4527 (CGCS2000 3-degree Gauss–Krüger zones 38 / 39, easting with zone prefix)",
-    "GCJ-02 (also GCJ02, amap, tencent)",
-    "BD-09 (also BD09, baidu)",
-)
 
 # Rough extent of China used to spot swapped axes; deliberately generous (GB/T 2260 territory
 # including the South China Sea islands).
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
-
-# CGCS2000 3-degree Gauss–Krüger projections covering Nanchang: EPSG code → (central meridian,
-# zone number carried on the easting or None). Zone n of the 3-degree series has CM 3n°E, and the
-# "with prefix" variants put n in front of the 500 km false easting (38 500 000 m for zone 38).
-_GK: dict[int, tuple[float, int | None]] = {
-    4547: (114.0, None),
-    4548: (117.0, None),
-    4526: (114.0, 38),
-    4527: (117.0, 39),
-}
-_PREFIXED_BY_ZONE = {38: 4526, 39: 4527}
-_PLAIN_BY_ZONE = {38: 4547, 39: 4548}
-
-
-@dataclass(frozen=True)
-class InputCrs:
-    """A coordinate reference system the API accepts for input, and how to bring it to EPSG:4490."""
-
-    name: str
-    kind: CrsKind
-    epsg: int | None = None
-    central_meridian: float | None = None
-    zone_prefix: int | None = None
-
-    @property
-    def is_gk(self) -> bool:
-        """True for the Gauss–Krüger projections (coordinates in metres, x = easting)."""
-        return self.kind == "gk"
 
 
 @dataclass(frozen=True)
@@ -125,68 +97,6 @@ class ParsedFootprint:
     source_format: SourceFormat = "geojson"
 
 
-def _lonlat(epsg: int) -> InputCrs:
-    return InputCrs(name=f"EPSG:{epsg}", kind="lonlat", epsg=epsg)
-
-
-def _gk(epsg: int) -> InputCrs:
-    cm, zone = _GK[epsg]
-    return InputCrs(name=f"EPSG:{epsg}", kind="gk", epsg=epsg, central_meridian=cm, zone_prefix=zone)
-
-
-WGS84 = _lonlat(4326)
-CGCS2000 = _lonlat(4490)
-GCJ02 = InputCrs(name="GCJ-02", kind="gcj02")
-BD09 = InputCrs(name="BD-09", kind="bd09")
-
-_ALIASES: dict[str, InputCrs] = {
-    "CRS84": WGS84,
-    "OGC:CRS84": WGS84,
-    "WGS84": WGS84,
-    "GCJ02": GCJ02,
-    "GCJ-02": GCJ02,
-    "AMAP": GCJ02,
-    "TENCENT": GCJ02,
-    "BD09": BD09,
-    "BD-09": BD09,
-    "BAIDU": BD09,
-    "CGCS2000": CGCS2000,
-}
-_BY_EPSG: dict[int, InputCrs] = {4326: WGS84, 4490: CGCS2000, **{code: _gk(code) for code in _GK}}
-
-_EPSG_URI = re.compile(
-    r"^(?:HTTPS?://WWW\.OPENGIS\.NET/DEF/CRS/EPSG/[^/]+/|URN:OGC:DEF:CRS:EPSG:[\d.]*:|EPSG:|)(\d{1,9})$"
-)
-_CRS84_URI = re.compile(
-    r"^(?:HTTPS?://WWW\.OPENGIS\.NET/DEF/CRS/OGC/[^/]+/|URN:OGC:DEF:CRS:OGC:[\d.]*:)CRS84$"
-)
-
-
-def resolve_crs(text: str | None) -> InputCrs:
-    """Resolve the caller's ``crs`` text to an :class:`InputCrs`; ``None`` means EPSG:4326.
-
-    Accepts EPSG codes (``EPSG:4548``, bare ``4548``, OGC http URIs and URNs), the OGC CRS84
-    names and the web-map offsets by datum or vendor name (``GCJ-02``/``amap``/``tencent``,
-    ``BD-09``/``baidu``), case-insensitively. Anything else raises ``InvalidInput(field="crs")``
-    listing what is accepted.
-    """
-    if text is None:
-        return WGS84
-    key = text.strip().upper().replace(" ", "")
-    if key in _ALIASES:
-        return _ALIASES[key]
-    if _CRS84_URI.match(key):
-        return WGS84
-    match = _EPSG_URI.match(key)
-    if match and int(match.group(1)) in _BY_EPSG:
-        return _BY_EPSG[int(match.group(1))]
-    raise InvalidInput(
-        f"crs {text!r} is not supported. Accepted: {'; '.join(ACCEPTED_CRS)}.",
-        field="crs",
-        accepted=list(ACCEPTED_CRS),
-    )
-
-
 def _crs_from_pyproj(definition: str, *, source: str) -> InputCrs:
     """Map a CRS found inside a file (.prj, GeoPackage srs) to an accepted :class:`InputCrs`."""
     try:
@@ -194,8 +104,8 @@ def _crs_from_pyproj(definition: str, *, source: str) -> InputCrs:
     except CRSError as exc:
         raise InvalidInput(f"The CRS in {source} cannot be read: {exc}", field="crs") from exc
     epsg = parsed.to_epsg(min_confidence=70)
-    if epsg is not None and epsg in _BY_EPSG:
-        return _BY_EPSG[epsg]
+    if epsg is not None and epsg in BY_EPSG:
+        return BY_EPSG[epsg]
     if parsed.equals(CRS.from_epsg(4326), ignore_axis_order=True):
         return WGS84
     raise InvalidInput(
@@ -204,11 +114,6 @@ def _crs_from_pyproj(definition: str, *, source: str) -> InputCrs:
         field="crs",
         accepted=list(ACCEPTED_CRS),
     )
-
-
-@lru_cache(maxsize=8)
-def _transformer(epsg: int) -> Transformer:
-    return Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(STORAGE_EPSG), always_xy=True)
 
 
 def _where(location: str | None) -> str:
@@ -247,7 +152,7 @@ def _check_gk(xy: npt.NDArray[np.float64], crs: InputCrs, *, field: str, locatio
                 f"Easting {x[i]:.3f} at vertex index {i}{_where(location)} has no zone prefix, but "
                 f"{crs.name} expects the zone number {crs.zone_prefix} in front of it "
                 f"(e.g. {crs.zone_prefix}{x[i]:06.0f}). Without the prefix use "
-                f"EPSG:{_PLAIN_BY_ZONE[crs.zone_prefix]}, or add the prefix.",
+                f"EPSG:{GK_PLAIN_BY_ZONE[crs.zone_prefix]}, or add the prefix.",
                 field=field,
                 location=location,
                 vertex=i,
@@ -257,7 +162,7 @@ def _check_gk(xy: npt.NDArray[np.float64], crs: InputCrs, *, field: str, locatio
         if wrong.size:
             i = int(wrong[0])
             zone = int(zones[i])
-            other = f" That is EPSG:{_PREFIXED_BY_ZONE[zone]}." if zone in _PREFIXED_BY_ZONE else ""
+            other = f" That is EPSG:{GK_PREFIXED_BY_ZONE[zone]}." if zone in GK_PREFIXED_BY_ZONE else ""
             raise InvalidCoordinate(
                 f"Easting {x[i]:.3f} at vertex index {i}{_where(location)} carries zone prefix {zone}, "
                 f"but {crs.name} is zone {crs.zone_prefix}.{other} Are X and Y swapped?"
@@ -274,8 +179,8 @@ def _check_gk(xy: npt.NDArray[np.float64], crs: InputCrs, *, field: str, locatio
         i = int(prefixed[0])
         zone = int(x[i] // 1_000_000)
         hint = (
-            f" It looks like zone {zone} with its prefix: use EPSG:{_PREFIXED_BY_ZONE[zone]}."
-            if zone in _PREFIXED_BY_ZONE
+            f" It looks like zone {zone} with its prefix: use EPSG:{GK_PREFIXED_BY_ZONE[zone]}."
+            if zone in GK_PREFIXED_BY_ZONE
             else " Use EPSG:4526 or EPSG:4527 for eastings with a zone prefix."
         )
         raise InvalidCoordinate(
@@ -380,7 +285,7 @@ def to_storage(
             lon, lat = coords.bd09_to_wgs84(x, y)
         elif crs.kind == "gk":
             # every Gauss-Kruger InputCrs carries its EPSG code (see _gk)
-            lon, lat = _transformer(cast(int, crs.epsg)).transform(x, y)
+            lon, lat = transformer(cast(int, crs.epsg), STORAGE_SRID).transform(x, y)
         else:
             lon, lat = x, y  # EPSG:4326 ≈ EPSG:4490 (see docstring)
         return np.column_stack([np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)])
@@ -659,15 +564,10 @@ def _infer_lonlat_or_gk(xy: npt.NDArray[np.float64], notes: list[str], *, field:
     """CRS for input that declares none: GK with a 38/39 zone prefix is recognised, else EPSG:4326."""
     finite = xy[np.isfinite(xy).all(axis=1)] if xy.size else xy
     if finite.size:
-        x, y = finite[:, 0], finite[:, 1]
-        zones = set(np.floor(x / 1_000_000).astype(int).tolist())
-        if (
-            len(zones) == 1
-            and (zone := zones.pop()) in _PREFIXED_BY_ZONE
-            and (y > 0).all()
-            and (y < 10_000_000).all()
-        ):
-            inferred = _BY_EPSG[_PREFIXED_BY_ZONE[zone]]
+        y = finite[:, 1]
+        zone = gk_prefix_zone(finite[:, 0])
+        if zone is not None and (y > 0).all() and (y < 10_000_000).all():
+            inferred = BY_EPSG[GK_PREFIXED_BY_ZONE[zone]]
             notes.append(
                 f"No crs given; the eastings carry zone prefix {zone}, so {inferred.name} "
                 f"(CGCS2000 3-degree Gauss–Krüger zone {zone}) was assumed."
@@ -1307,9 +1207,8 @@ def _read_boundary_points(text: str, crs: InputCrs | None, notes: list[str], fie
             location=f"point {p.number}",
         )
     if crs is None:
-        zones = set(np.floor(easts / 1_000_000).astype(int).tolist())
-        if len(zones) == 1 and (zone := zones.pop()) in _PREFIXED_BY_ZONE:
-            crs = _BY_EPSG[_PREFIXED_BY_ZONE[zone]]
+        if (zone := gk_prefix_zone(easts)) is not None:
+            crs = BY_EPSG[GK_PREFIXED_BY_ZONE[zone]]
             notes.append(f"No crs given; Y carries zone prefix {zone}, so {crs.name} was assumed.")
         else:
             raise InvalidInput(
@@ -1471,8 +1370,6 @@ def _parse_footprint(
 # City check
 # ---------------------------------------------------------------------------------------------
 
-_GEOD = Geod(ellps="GRS80")  # CGCS2000's ellipsoid differs from GRS80 by 0.1 mm in b
-
 
 def check_inside(geometry: BaseGeometry, city: BaseGeometry, *, field: str) -> None:
     """Raise ``OutsideCity`` when an EPSG:4490 geometry does not touch the city at all.
@@ -1483,7 +1380,7 @@ def check_inside(geometry: BaseGeometry, city: BaseGeometry, *, field: str) -> N
     if geometry.intersects(city):
         return
     near_geom, near_city = nearest_points(geometry, city)
-    _, _, metres = _GEOD.inv(near_geom.x, near_geom.y, near_city.x, near_city.y)
+    metres = geodesic_distance_m(near_geom.x, near_geom.y, near_city.x, near_city.y)
     minx, miny, maxx, maxy = city.bounds
     km = round(metres / 1000, 1)
     raise OutsideCity(

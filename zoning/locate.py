@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import shapely
 from shapely import Point
 
+from zoning.crs import PLANAR_CRS, PLANAR_TRANSFORMER
 from zoning.errors import InvalidCoordinate, OutsideCity
 from zoning.geometry_input import parse_degrees, resolve_crs, to_storage
 from zoning.snapshot import (
-    PLANAR_CRS,
-    PLANAR_TRANSFORMER,
     DivisionRecord,
+    IndustrialParkRecord,
     MonitoringPointRecord,
     RedlineRecord,
     ReserveZoneRecord,
@@ -51,6 +51,8 @@ class LocateResult:
     reserve_zones: list[ReserveZoneRecord]
     nearest_monitoring: dict[MonitoringKind, NearestPoint]
     distance_crs: str = PLANAR_CRS
+    industrial_parks: list[IndustrialParkRecord] = field(default_factory=list)
+    """Development zones / industrial parks 开发区/工业园区 holding the point."""
 
 
 def check_lon_lat(lon: float, lat: float, *, lon_field: str = "lon", lat_field: str = "lat") -> None:
@@ -113,6 +115,7 @@ def locate_point(snapshot: ZoningSnapshot, lon: float, lat: float, *, field: str
         redlines=snapshot.redlines.covering(point),
         reserve_zones=snapshot.reserve_zones.covering(point),
         nearest_monitoring=nearest,
+        industrial_parks=snapshot.industrial_parks.covering(point),
     )
 
 

@@ -9,38 +9,28 @@ planar distances in metres.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
+from zoning.crs import to_planar
 from zoning.vocabulary import (
     ControlClass,
     MonitoringKind,
+    ParkLevel,
     ProtectionGrade,
     RedlineKind,
     ReserveZoneKind,
     RuleDimension,
     RuleEffect,
 )
-
-PLANAR_CRS = "EPSG:4548"
-"""CGCS2000 / 3-degree Gauss–Krüger CM 117°E: the planar CRS distances are measured in."""
-
-PLANAR_TRANSFORMER = Transformer.from_crs("EPSG:4490", PLANAR_CRS, always_xy=True)
-_TO_PLANAR = PLANAR_TRANSFORMER
-
-
-def to_planar(geometry: BaseGeometry) -> BaseGeometry:
-    """Project a CGCS2000 lon/lat geometry to EPSG:4548 metres."""
-    return shapely.transform(geometry, lambda xy: np.column_stack(_TO_PLANAR.transform(xy[:, 0], xy[:, 1])))
 
 
 @dataclass(frozen=True)
@@ -110,6 +100,21 @@ class MonitoringPointRecord:
     kind: MonitoringKind
     level: str
     subtype: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class IndustrialParkRecord:
+    """A development zone / industrial park 开发区/工业园区 and its leading industries."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: ParkLevel
+    recognised_chemical_park: bool
+    """认定化工园区: a chemical park recognised under the provincial chemical-park assessment."""
+    industry_codes: tuple[str, ...]
+    """Leading industries 主导产业, GB/T 4754-2017 codes."""
     geometry: BaseGeometry
 
 
@@ -217,6 +222,10 @@ class ZoningSnapshot:
     water_sources: tuple[WaterSourceRecord, ...] = ()
     rules: dict[str | None, tuple[RuleRecord, ...]] = field(default_factory=dict)
     """Access-list clauses by unit code; key None holds the city-wide general requirements."""
+    industrial_parks: _Layer = field(default_factory=lambda: _Layer.of(()))
+    missing_layers: frozenset[str] = frozenset()
+    """Dataset keys (``zoning.layers``) of the layers this version does not carry at all: screening
+    reports them as ``no_data`` rather than ``clear``."""
 
     @classmethod
     def build(
@@ -232,6 +241,8 @@ class ZoningSnapshot:
         monitoring_points: Sequence[MonitoringPointRecord] = (),
         water_sources: Sequence[WaterSourceRecord] = (),
         rules: Sequence[RuleRecord] = (),
+        industrial_parks: Sequence[IndustrialParkRecord] = (),
+        missing_layers: Iterable[str] = (),
     ) -> ZoningSnapshot:
         """Index the layers of one version. Records keep the order given (by code, from the store)."""
         shapely.prepare(city)
@@ -252,7 +263,22 @@ class ZoningSnapshot:
             monitoring={k: _PointLayer.of(v) for k, v in by_kind.items()},
             water_sources=tuple(water_sources),
             rules={k: tuple(v) for k, v in rules_by_unit.items()},
+            industrial_parks=_Layer.of(industrial_parks),
+            missing_layers=frozenset(missing_layers),
         )
+
+    def layer(self, dataset_key: str) -> _Layer:
+        """The indexed areal layer stored under a dataset key of the registry (``units``…)."""
+        layer = getattr(self, dataset_key, None)
+        if not isinstance(layer, _Layer):
+            raise KeyError(f"the snapshot holds no areal layer {dataset_key!r}")
+        return layer
+
+    def point_layers(self, dataset_key: str) -> tuple[_PointLayer, ...]:
+        """The indexed point layers stored under a dataset key (monitoring points: one per kind)."""
+        if dataset_key == "monitoring_points":
+            return tuple(self.monitoring[k] for k in MonitoringKind if k in self.monitoring)
+        raise KeyError(f"the snapshot holds no point layer {dataset_key!r}")
 
     def unit(self, code: str) -> UnitRecord | None:
         """The unit with a code, if this version has it."""

@@ -200,6 +200,17 @@ class DivisionLevel(StrEnum):
         }[self.value]
 
 
+class ParkLevel(StrEnum):
+    """Approval level of a development zone / industrial park 开发区 (中国开发区审核公告目录)."""
+
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+
+    @property
+    def label_zh(self) -> str:
+        return {"national": "国家级", "provincial": "省级"}[self.value]
+
+
 class VersionStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"

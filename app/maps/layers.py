@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from functools import cache
 from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from zoning.crs import STORAGE_CRS, transformer
 from zoning.snapshot import ZoningSnapshot
 from zoning.vocabulary import DivisionLevel
 
-STORE_CRS = "EPSG:4490"
+STORE_CRS = STORAGE_CRS
 OUTPUT_CRS = "EPSG:4326"
 OVERVIEW_TOLERANCE_DEG = 0.0005
 """≈ 50 m: the geometry embedded in the /map page, finer than a pixel up to zoom ~11."""
@@ -30,18 +30,17 @@ DETAIL_MIN_ZOOM = 12
 """From this zoom the page fetches per-zoom detail from /map/layers/{layer}.geojson."""
 COORD_DECIMALS = 6  # ≈ 0.1 m: more digits only make the page heavier
 
-LAYERS = ("units", "water_zones", "redlines", "reserve_zones", "divisions")
+LAYERS = ("units", "water_zones", "redlines", "reserve_zones", "industrial_parks", "divisions")
 
 
 class UnknownCRS(ValueError):
     """A geometry's CRS is missing or not one the maps can reproject."""
 
 
-@cache
 def _transformer(source: str) -> Transformer:
     if not source:
         raise UnknownCRS("a map layer without a CRS is refused")
-    return Transformer.from_crs(CRS.from_user_input(source), OUTPUT_CRS, always_xy=True)
+    return transformer(source, OUTPUT_CRS)
 
 
 def to_output_crs(geometry: BaseGeometry, source_crs: str = STORE_CRS) -> BaseGeometry:
@@ -111,6 +110,15 @@ def describe(layer: str, record: Any) -> tuple[str, dict[str, Any]]:
             "reserve_name_zh": record.reserve_name_zh,
             "zone": record.zone.value,
             "zone_zh": record.zone.label_zh,
+        }
+    if layer == "industrial_parks":
+        return record.code, {
+            "code": record.code,
+            "name_zh": record.name_zh,
+            "name_en": record.name_en,
+            "level_zh": record.level.label_zh,
+            "chemical_zh": "认定化工园区" if record.recognised_chemical_park else "",
+            "industry_codes": ", ".join(record.industry_codes),
         }
     if layer == "divisions":
         return record.code, {"code": record.code, "name_zh": record.name_zh, "name_en": record.name_en}

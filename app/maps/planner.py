@@ -24,6 +24,7 @@ from app.maps.style import (
     MONITORING_LABELS_EN,
     REDLINE_STYLE,
     legend_html,
+    park_style,
     reserve_style,
     unit_style,
     water_zone_style,
@@ -163,6 +164,17 @@ def render_planner_map(
         tooltip=GeoJsonTooltip(fields=["reserve_name_zh", "zone_zh"], aliases=["保护区", "功能区"]),
     ).add_to(m)
     names["reserve_zones"] = reserves.get_name()
+    if snapshot.industrial_parks.records:  # a tooltip needs at least one feature to read its fields
+        parks = folium.GeoJson(
+            L.layer_collection(snapshot, "industrial_parks"),
+            name="开发区/工业园区 Industrial parks",
+            style_function=lambda f: park_style(bool(f["properties"]["chemical_zh"])),
+            tooltip=GeoJsonTooltip(
+                fields=["name_zh", "level_zh", "chemical_zh", "industry_codes"],
+                aliases=["园区", "级别", "化工园区", "主导产业 GB/T 4754"],
+            ),
+        ).add_to(m)
+        names["industrial_parks"] = parks.get_name()
     water = folium.GeoJson(
         L.layer_collection(snapshot, "water_zones"),
         name="饮用水水源保护区 Water-source zones",

@@ -15,7 +15,6 @@ import folium
 import numpy as np
 import shapely
 from branca.element import Element, Figure
-from pyproj import Transformer
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -31,8 +30,11 @@ from app.maps.style import (
     unit_style,
     water_zone_style,
 )
+from app.schemas_screening import ScreeningPublic
+from zoning import layers
+from zoning.crs import PLANAR_SRID, STORAGE_SRID, to_planar, transformer
 from zoning.locate import LocateResult
-from zoning.snapshot import UnitRecord, WaterZoneRecord, ZoningSnapshot, to_planar
+from zoning.snapshot import UnitRecord, WaterZoneRecord, ZoningSnapshot
 from zoning.vocabulary import ControlClass, MonitoringKind, ProtectionGrade, ReserveZoneKind, RuleDimension
 
 PREVIEW_TOLERANCE_DEG = 0.00001  # ≈ 1 m
@@ -506,95 +508,74 @@ def render_screening_preview(
 
 def _buffered(footprint: BaseGeometry, buffer_m: float) -> BaseGeometry:
     """The footprint buffered by ``buffer_m`` metres in EPSG:4548, back in EPSG:4490."""
-    back = Transformer.from_crs("EPSG:4548", "EPSG:4490", always_xy=True)
+    back = transformer(PLANAR_SRID, STORAGE_SRID)
     planar = to_planar(footprint).buffer(buffer_m)
     return shapely.transform(planar, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
 
 
+def _touched_features(
+    record: ScreeningPublic, geometries: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The record's hits of every screened layer (registry order) with their EPSG:4490 geometry."""
+
+    def geom(g: Any) -> BaseGeometry:
+        return g if isinstance(g, BaseGeometry) else shape(g)
+
+    touched: list[dict[str, Any]] = []
+    for spec in layers.screened():
+        result = record.result.layers.get(spec.name)
+        if result is None:
+            continue
+        point = spec.geometry_type == "Point"
+        for f in result.features:
+            if point:
+                if "lon" not in f or "lat" not in f:
+                    continue
+                g: BaseGeometry | None = Point(f["lon"], f["lat"])
+            else:
+                found = geometries.get(spec.dataset_key, {}).get(" ".join(str(f[k]) for k in spec.key))
+                g = None if found is None else geom(found)
+            if g is None:
+                continue
+            entry: dict[str, Any] = {
+                "layer": "monitoring" if point else spec.dataset_key,
+                "code": f[spec.key[0]],
+                "name_zh": f.get(spec.name_field, ""),
+                "geometry": g,
+            }
+            if spec.style_by is not None:
+                entry[spec.style_by] = f[spec.style_by]
+            if point:
+                entry["distance_m"] = f.get("distance_m")
+            elif spec.name == "control_units":
+                entry["share"] = f.get("share_of_footprint")
+            touched.append(entry)
+    return touched
+
+
 def screening_preview_from_record(
-    record: Mapping[str, Any],
+    record: ScreeningPublic,
     geometries: Mapping[str, Mapping[str, Any]],
     **kwargs: Any,
 ) -> str:
     """The screening preview of a stored screening record (``POST /v1/screenings`` answer).
 
     ``geometries`` are the touched features' EPSG:4490 geometries (GeoJSON mappings or Shapely) by
-    layer and key, as ``geodata.repository.feature_geometries`` returns them: ``units`` by code,
-    ``water_zones`` by ``"<source_code> <grade>"``, ``redlines`` by code.
+    dataset key and feature key, as ``geodata.repository.feature_geometries`` returns them:
+    ``units`` by code, ``water_zones`` by ``"<source_code> <grade>"``, ``redlines`` by code.
     """
-
-    def geom(g: Any) -> BaseGeometry:
-        return g if isinstance(g, BaseGeometry) else shape(g)
-
-    result = record["result"]
-    layers = result["layers"]
-    touched: list[dict[str, Any]] = []
-    for u in layers["control_units"]["features"]:
-        g = geometries.get("units", {}).get(u["code"])
-        if g is not None:
-            touched.append(
-                {
-                    "layer": "units",
-                    "code": u["code"],
-                    "name_zh": u["name_zh"],
-                    "class": u["class"],
-                    "share": u.get("share_of_footprint"),
-                    "geometry": geom(g),
-                }
-            )
-    for z in layers["water_protection_zones"]["features"]:
-        g = geometries.get("water_zones", {}).get(f"{z['source_code']} {z['grade']}")
-        if g is not None:
-            touched.append(
-                {
-                    "layer": "water_zones",
-                    "code": z["source_code"],
-                    "name_zh": z.get("source_name_zh", ""),
-                    "grade": z["grade"],
-                    "geometry": geom(g),
-                }
-            )
-    for r in layers["ecological_redline"]["features"]:
-        g = geometries.get("redlines", {}).get(r["code"])
-        if g is not None:
-            touched.append(
-                {"layer": "redlines", "code": r["code"], "name_zh": r.get("name_zh", ""), "geometry": geom(g)}
-            )
-    for z in layers.get("nature_reserve_zones", {}).get("features", []):
-        g = geometries.get("reserve_zones", {}).get(f"{z['reserve_code']} {z['zone']}")
-        if g is not None:
-            touched.append(
-                {
-                    "layer": "reserve_zones",
-                    "code": z["reserve_code"],
-                    "name_zh": z.get("reserve_name_zh", ""),
-                    "zone": z["zone"],
-                    "geometry": geom(g),
-                }
-            )
-    for p in layers.get("monitoring_points", {}).get("features", []):
-        if "lon" in p and "lat" in p:
-            touched.append(
-                {
-                    "layer": "monitoring",
-                    "code": p["code"],
-                    "name_zh": p.get("name_zh", ""),
-                    "kind": p["kind"],
-                    "distance_m": p.get("distance_m"),
-                    "geometry": Point(p["lon"], p["lat"]),
-                }
-            )
-    footprint = shape(record["footprint"])
-    buffer_m = float(result.get("buffer_m") or 0)
+    result = record.result
+    footprint = shape(record.footprint)
+    buffer_m = float(result.buffer_m or 0)
     return render_screening_preview(
         footprint,
         _buffered(footprint, buffer_m) if buffer_m > 0 else None,
         {
-            "verdict": f"{result['verdict'].upper()}",
-            "reasons": list(dict.fromkeys(f.get("text_zh", "") for f in result.get("findings", [])))[:8],
-            "project_name": result.get("project_name"),
-            "industry": f"{result['industry']['code']} {result['industry'].get('name_zh', '')}",
-            "touched": touched,
+            "verdict": result.verdict.upper(),
+            "reasons": list(dict.fromkeys(f.text_zh for f in result.findings))[:8],
+            "project_name": result.project_name,
+            "industry": f"{result.industry.code} {result.industry.name_zh}",
+            "touched": _touched_features(record, geometries),
         },
         **kwargs,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
+from zoning import layers
 from zoning.vocabulary import ControlClass, MonitoringKind, ProtectionGrade, ReserveZoneKind
 
 CLASS_COLOURS: dict[ControlClass, str] = {
@@ -90,6 +91,15 @@ LAKE_STYLE = {"color": RIVER_COLOUR, "weight": 0.5, "fillColor": WATER_COLOUR, "
 RIVER_STYLE = {"color": RIVER_COLOUR, "weight": 1.5}
 
 
+PARK_STYLE: dict[str, object] = dict(layers.get("industrial_parks").style)
+CHEMICAL_PARK_STYLE: dict[str, object] = {**PARK_STYLE, "color": "#bf360c", "fillColor": "#bf360c"}
+"""A recognised chemical park 认定化工园区 is outlined in deep orange, other parks in violet."""
+
+
+def park_style(recognised_chemical_park: bool) -> dict[str, object]:
+    return CHEMICAL_PARK_STYLE if recognised_chemical_park else PARK_STYLE
+
+
 def reserve_style(zone: ReserveZoneKind) -> dict[str, object]:
     colour = RESERVE_COLOURS[zone]
     return {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.15, "dashArray": "2 4"}
@@ -132,6 +142,15 @@ def legend_html(*, monitoring: bool = True) -> str:
         f'border:2px dotted {RESERVE_COLOURS[ReserveZoneKind.BUFFER]}"></span>'
         '<span>自然保护区 <span class="en">Nature reserve zones</span></span></div>'
     )
+    for park_style_, zh, en in (
+        (PARK_STYLE, "开发区/工业园区", "Industrial parks"),
+        (CHEMICAL_PARK_STYLE, "认定化工园区", "Recognised chemical park"),
+    ):
+        rows.append(
+            f'<div class="row" data-legend="industrial_parks"><span class="sw" '
+            f'style="background:{park_style_["fillColor"]}22;border:2px dashed {park_style_["color"]}"></span>'
+            f'<span>{zh} <span class="en">{en}</span></span></div>'
+        )
     rows.append(
         f'<div class="row"><span class="ln" style="border-color:{DIVISION_COLOUR}"></span>'
         '<span>县级行政区界 <span class="en">County-level boundary</span></span></div>'

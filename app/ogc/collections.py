@@ -15,6 +15,7 @@ from sqlalchemy import Table, Text, cast
 from sqlalchemy.sql.elements import ColumnElement
 
 from geodata import models as m
+from zoning.layers import LAYERS, LayerSpec
 
 
 @dataclass(frozen=True)
@@ -86,129 +87,23 @@ def _q(
     return Queryable(name, key, type_, title, _enum_values(table, key) if enum else None)
 
 
+def _collection(spec: LayerSpec) -> Collection:
+    table = m.metadata.tables[spec.table]
+    return Collection(
+        spec.name,
+        spec.title,
+        spec.description,
+        table,
+        spec.geometry_column,
+        spec.geometry_type,
+        tuple(_q(table, f.name, f.type, f.title, key=f.column_key, enum=f.enum) for f in spec.fields),
+        spec.key,
+    )
+
+
 def _build() -> dict[str, Collection]:
-    cu, wz, ws = m.control_unit, m.water_protection_zone, m.water_source
-    rl, nr, mp, ad = m.ecological_redline, m.nature_reserve_zone, m.monitoring_point, m.admin_division
-    items = [
-        Collection(
-            "control_units",
-            "Ecological-environment control units 环境管控单元",
-            "The control units of 三线一单 with their class (priority / key / general), "
-            "county-level division and geodesic area.",
-            cu,
-            "geom",
-            "MultiPolygon",
-            (
-                _q(cu, "code", "string", "Unit code (ZH…)"),
-                _q(cu, "name_zh", "string", "Name (zh)"),
-                _q(cu, "name_en", "string", "Name (en)"),
-                _q(cu, "class", "string", "Control class", key="control_class", enum=True),
-                _q(cu, "division_code", "string", "County-level division code"),
-                _q(cu, "tags", "array", "Tags"),
-                _q(cu, "area_m2", "number", "Geodesic area, m²"),
-            ),
-            ("code",),
-        ),
-        Collection(
-            "water_protection_zones",
-            "Drinking-water source protection zones 饮用水水源保护区",
-            "Protection zones of the centralised drinking-water sources by grade (I / II / quasi, HJ 338-2018).",
-            wz,
-            "geom",
-            "MultiPolygon",
-            (
-                _q(wz, "source_code", "string", "Water-source code"),
-                _q(wz, "grade", "string", "Protection grade", enum=True),
-                _q(wz, "area_m2", "number", "Geodesic area, m²"),
-            ),
-            ("source_code", "grade"),
-        ),
-        Collection(
-            "water_sources",
-            "Drinking-water sources 集中式饮用水水源地",
-            "Centralised drinking-water sources with their intake point.",
-            ws,
-            "intake",
-            "Point",
-            (
-                _q(ws, "code", "string", "Water-source code"),
-                _q(ws, "name_zh", "string", "Name (zh)"),
-                _q(ws, "name_en", "string", "Name (en)"),
-                _q(ws, "level", "string", "Level", enum=True),
-                _q(ws, "kind", "string", "Kind", enum=True),
-                _q(ws, "status", "string", "Status", enum=True),
-                _q(ws, "river_zh", "string", "River (zh)"),
-                _q(ws, "division_code", "string", "County-level division code"),
-            ),
-            ("code",),
-        ),
-        Collection(
-            "ecological_redline",
-            "Ecological protection red line 生态保护红线",
-            "Areas inside the ecological protection red line, by kind.",
-            rl,
-            "geom",
-            "MultiPolygon",
-            (
-                _q(rl, "code", "string", "Red-line patch code"),
-                _q(rl, "name_zh", "string", "Name (zh)"),
-                _q(rl, "kind", "string", "Kind", enum=True),
-                _q(rl, "area_m2", "number", "Geodesic area, m²"),
-            ),
-            ("code",),
-        ),
-        Collection(
-            "nature_reserve_zones",
-            "Nature-reserve zones 自然保护区功能区",
-            "Core, buffer and experimental zones of the nature reserves.",
-            nr,
-            "geom",
-            "MultiPolygon",
-            (
-                _q(nr, "reserve_code", "string", "Reserve code"),
-                _q(nr, "reserve_name_zh", "string", "Reserve name (zh)"),
-                _q(nr, "reserve_name_en", "string", "Reserve name (en)"),
-                _q(nr, "reserve_level", "string", "Reserve level"),
-                _q(nr, "zone", "string", "Zone", enum=True),
-                _q(nr, "area_m2", "number", "Geodesic area, m²"),
-            ),
-            ("reserve_code", "zone"),
-        ),
-        Collection(
-            "monitoring_points",
-            "Monitoring points 生态环境监测点位",
-            "Surface-water, air, groundwater, rural non-point and noise monitoring points.",
-            mp,
-            "geom",
-            "Point",
-            (
-                _q(mp, "code", "string", "Point code"),
-                _q(mp, "name_zh", "string", "Name (zh)"),
-                _q(mp, "kind", "string", "Kind", enum=True),
-                _q(mp, "level", "string", "Level", enum=True),
-                _q(mp, "subtype", "string", "Subtype"),
-                _q(mp, "division_code", "string", "County-level division code"),
-            ),
-            ("code",),
-        ),
-        Collection(
-            "admin_divisions",
-            "Administrative divisions 行政区划",
-            "The city, its county-level divisions and development zones.",
-            ad,
-            "geom",
-            "MultiPolygon",
-            (
-                _q(ad, "code", "string", "Division code"),
-                _q(ad, "name_zh", "string", "Name (zh)"),
-                _q(ad, "name_en", "string", "Name (en)"),
-                _q(ad, "level", "string", "Level", enum=True),
-                _q(ad, "parent_code", "string", "Parent division code"),
-            ),
-            ("code",),
-        ),
-    ]
-    return {c.id: c for c in items}
+    """One collection per registered layer (zoning.layers), in the registry's order."""
+    return {spec.name: _collection(spec) for spec in LAYERS}
 
 
 COLLECTIONS: dict[str, Collection] = _build()

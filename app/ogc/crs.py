@@ -10,12 +10,11 @@ with ``ST_Transform`` and, for CRSs whose authority axis order is lat/lon or nor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from pyproj import Transformer
 
 from app.ogc.errors import InvalidQuery
-from geodata.models import STORAGE_SRID
+from zoning.crs import STORAGE_SRID, transformer
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
@@ -63,14 +62,12 @@ def parse_crs(value: str | None, field: str) -> SupportedCrs:
     return crs
 
 
-@lru_cache(maxsize=8)
 def _to_storage(srid: int) -> Transformer:
-    return Transformer.from_crs(srid, STORAGE_SRID, always_xy=True)
+    return transformer(srid, STORAGE_SRID)
 
 
-@lru_cache(maxsize=8)
 def _from_storage(srid: int) -> Transformer:
-    return Transformer.from_crs(STORAGE_SRID, srid, always_xy=True)
+    return transformer(STORAGE_SRID, srid)
 
 
 def to_storage_xy(crs: SupportedCrs, first: float, second: float) -> tuple[float, float]:

@@ -15,6 +15,7 @@ from app.schemas import (
     ControlUnitRef,
     DatasetRef,
     DivisionPublic,
+    IndustrialParkRef,
     LocatePublic,
     LocationPublic,
     NearestMonitoringPoint,
@@ -89,6 +90,18 @@ def locate_public(result: LocateResult) -> LocatePublic:
                 zone_label_zh=z.zone.label_zh,
             )
             for z in result.reserve_zones
+        ],
+        industrial_parks=[
+            IndustrialParkRef(
+                code=p.code,
+                name_zh=p.name_zh,
+                name_en=p.name_en,
+                level=p.level,
+                level_label_zh=p.level.label_zh,
+                recognised_chemical_park=p.recognised_chemical_park,
+                industry_codes=list(p.industry_codes),
+            )
+            for p in result.industrial_parks
         ],
         nearest_monitoring_points=[
             NearestMonitoringPoint(

@@ -24,6 +24,7 @@ class MapLayer(StrEnum):
     WATER_ZONES = "water_zones"
     REDLINES = "redlines"
     RESERVE_ZONES = "reserve_zones"
+    INDUSTRIAL_PARKS = "industrial_parks"
     DIVISIONS = "divisions"
 
 

@@ -8,18 +8,15 @@ Records are answered with ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
-import base64
 import io
 import json
-import secrets
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
-from shapely.geometry import mapping
 
 from app.deps import ConnectionDep, get_snapshots
 from app.errors import PROBLEM_JSON
@@ -27,30 +24,28 @@ from app.guard import body_limit
 from app.maps.previews import embed_page, screening_preview_from_record
 from app.pdf import screening_pdf
 from app.reports import screening_html
-from app.security import Principal, PrincipalDep
+from app.schemas_screening import ScreeningPublic, canonical_json
+from app.security import PrincipalDep
+from app.services import screening as screening_service
+from app.services.screening import ScreeningAsk
 from app.strict import StrictModel, storable_text
 from geodata import repository
-from geodata.database import translate_errors
 from geodata.importer import UploadLimits, check_zip_entries
 from geodata.snapshots import SnapshotCache
+from zoning import layers
 from zoning.errors import InvalidInput, NotFound
-from zoning.geometry_input import ParsedFootprint, check_inside, parse_footprint
-from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
+from zoning.geometry_input import parse_footprint
+from zoning.screening import MAX_BUFFER_M
 
 router = APIRouter(tags=["screenings"])
 PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_JSON_BODY_BYTES = 8 * 1024 * 1024
 """A GeoJSON footprint at the vertex limit (100,000 positions of ~40 bytes) with room to spare."""
-FOOTPRINT_ARCHIVE_LIMITS = UploadLimits(max_total_bytes=200 * 1024 * 1024, max_entries=50)
-"""A footprint archive is a few files; a larger or bomb-like one is refused before it is read."""
 NO_STORE = {"Cache-Control": "no-store"}
 """A record may be private to its creator: no shared cache keeps it (RFC 9111 §5.2.2.5)."""
-RECONSTRUCTION_CAVEAT = (
-    "本筛查所用分区数据为基于真实行政边界的重建数据，非官方《南昌市“三线一单”生态环境分区管控方案》矢量成果；"
-    "结论仅供预判，以生态环境主管部门意见为准。 The zoning used is a reconstruction on real boundaries, not the "
-    "official geometry; the result is a preliminary screening, the authority's opinion prevails."
-)
+FOOTPRINT_ARCHIVE_LIMITS = UploadLimits(max_total_bytes=200 * 1024 * 1024, max_entries=50)
+"""A footprint archive is a few files; a larger or bomb-like one is refused before it is read."""
 
 
 class ScreeningCreate(StrictModel):
@@ -77,77 +72,20 @@ class ScreeningCreate(StrictModel):
     )
 
 
-def _new_id(now: datetime) -> str:
-    token = base64.b32encode(secrets.token_bytes(5)).decode()
-    return f"SCR-{now:%Y%m%d}-{token}"
-
-
-def canonical_json(record: dict[str, Any]) -> bytes:
-    """The one serialisation of a record: answering and re-reading give the same bytes."""
-    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def _screen_and_store(
-    request: Request,
-    principal: Principal,
-    snapshots: SnapshotCache,
-    parsed: ParsedFootprint,
-    *,
-    industry_code: str,
-    buffer_m: float,
-    project_name: str,
-    crs: str | None,
-    as_of: date | None,
+def _ask_and_store(
+    request: Request, principal: PrincipalDep, snapshots: SnapshotCache, ask: ScreeningAsk
 ) -> Response:
-    snapshot = snapshots.current() if as_of is None else snapshots.for_date(as_of)
-    catalogue = snapshots.catalogue()
-    industry = catalogue.resolve(industry_code, field="industry")
-    check_inside(parsed.geometry, snapshot.city, field="footprint")
-    result = screen(
-        snapshot,
-        ScreeningRequest(parsed.geometry, industry, buffer_m=buffer_m, project_name=project_name),
-        catalogue,
+    public = screening_service.create_screening(
+        request.app.state.engine,
+        snapshots,
+        ask,
+        caller=repository.screening_caller(principal.key_prefix, principal.client),
     )
-    now = datetime.now(UTC)
-    screening_id = _new_id(now)
-    record = {
-        "id": screening_id,
-        "created_at": now.isoformat(timespec="milliseconds"),
-        "request": {
-            "project_name": project_name,
-            "industry": industry_code,
-            "buffer_m": buffer_m,
-            "crs": crs,
-            "crs_used": parsed.crs_used.name,
-            "as_of": as_of.isoformat() if as_of else None,
-            "footprint_format": parsed.source_format,
-            "notes": parsed.notes,
-        },
-        "footprint": json.loads(json.dumps(mapping(parsed.geometry))),
-        "result": result,
-        "caveat": RECONSTRUCTION_CAVEAT if snapshot.version.reconstruction else None,
-        "links": {
-            "self": f"/v1/screenings/{screening_id}",
-            "html": f"/v1/screenings/{screening_id}?f=html",
-            "geojson": f"/v1/screenings/{screening_id}?f=geojson",
-            "pdf": f"/v1/screenings/{screening_id}?f=pdf",
-        },
-    }
-    engine = request.app.state.engine
-    with translate_errors(), engine.begin() as conn:
-        repository.insert_screening(
-            conn,
-            record,
-            version_id=snapshot.version.id,
-            dataset_checksum=snapshot.version.checksum,
-            footprint=parsed.geometry,
-            caller=repository.screening_caller(principal.key_prefix, principal.client),
-        )
     return Response(
-        canonical_json(record),
+        public.to_json_bytes(),
         status_code=201,
         media_type="application/json",
-        headers={"Location": record["links"]["self"], **NO_STORE},
+        headers={"Location": public.links.self_, **NO_STORE},
     )
 
 
@@ -180,17 +118,8 @@ def create_screening(
     parsed = parse_footprint(
         data, filename=None, content_type=None, crs=body.crs, field="footprint", repair=body.repair
     )
-    return _screen_and_store(
-        request,
-        principal,
-        snapshots,
-        parsed,
-        industry_code=body.industry,
-        buffer_m=body.buffer_m,
-        project_name=body.project_name,
-        crs=body.crs,
-        as_of=body.as_of,
-    )
+    ask = ScreeningAsk(parsed, body.industry, body.buffer_m, body.project_name, body.crs, body.as_of)
+    return _ask_and_store(request, principal, snapshots, ask)
 
 
 @router.post(
@@ -227,73 +156,57 @@ def create_screening_from_file(
     parsed = parse_footprint(
         data, filename=file.filename, content_type=file.content_type, crs=crs, field="file", repair=repair
     )
-    return _screen_and_store(
-        request,
-        principal,
-        snapshots,
-        parsed,
-        industry_code=industry,
-        buffer_m=buffer_m,
-        project_name=project_name,
-        crs=crs,
-        as_of=as_of,
+    return _ask_and_store(
+        request, principal, snapshots, ScreeningAsk(parsed, industry, buffer_m, project_name, crs, as_of)
     )
 
 
-def _touched(record: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    """The record's touched features by layer and key (units by code, zones by "code grade", red line)."""
-    layers = record["result"]["layers"]
-    return {
-        "units": {u["code"]: u for u in layers["control_units"]["features"]},
-        "water_zones": {
-            f"{z['source_code']} {z['grade']}": z for z in layers["water_protection_zones"]["features"]
-        },
-        "redlines": {r["code"]: r for r in layers["ecological_redline"]["features"]},
-        "reserve_zones": {
-            f"{z['reserve_code']} {z['zone']}": z for z in layers["nature_reserve_zones"]["features"]
-        },
-    }
+def _touched(record: ScreeningPublic) -> dict[str, dict[str, dict[str, Any]]]:
+    """The record's features of every screened areal layer, by dataset key and feature key
+    (the layer's key fields joined with a space: units by code, zones by "code grade")."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for spec in layers.screened():
+        result = record.result.layers.get(spec.name)
+        if spec.geometry_type == "Point" or result is None:
+            continue
+        out[spec.dataset_key] = {" ".join(str(f[k]) for k in spec.key): f for f in result.features}
+    return out
 
 
-def _geometries(conn: Any, record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _geometries(conn: Any, record: ScreeningPublic) -> dict[str, dict[str, Any]]:
     """GeoJSON geometries of the touched features, from the version the screening used."""
-    label = record["result"]["dataset"]["label"]
+    label = record.result.dataset.label
     return {
         layer: repository.feature_geometries(conn, label, layer, list(items)) if items else {}
         for layer, items in _touched(record).items()
     }
 
 
-def _geojson(record: dict[str, Any], geometries: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    result = record["result"]
+def _geojson(record: ScreeningPublic, geometries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    result = record.result
     features: list[dict[str, Any]] = [
         {
             "type": "Feature",
-            "geometry": record["footprint"],
+            "geometry": record.footprint,
             "properties": {
                 "role": "footprint",
-                "screening_id": record["id"],
-                "verdict": result["verdict"],
-                "project_name": result["project_name"],
-                "industry": result["industry"]["code"],
+                "screening_id": record.id,
+                "verdict": result.verdict,
+                "project_name": result.project_name,
+                "industry": result.industry.code,
             },
         }
     ]
-    roles = {
-        "units": "control_unit",
-        "water_zones": "water_protection_zone",
-        "redlines": "ecological_redline",
-        "reserve_zones": "nature_reserve_zone",
-    }
     for layer, items in _touched(record).items():
+        role = layers.by_dataset_key(layer).role
         for key, geometry in sorted(geometries[layer].items()):
             features.append(
-                {"type": "Feature", "geometry": geometry, "properties": {"role": roles[layer], **items[key]}}
+                {"type": "Feature", "geometry": geometry, "properties": {"role": role, **items[key]}}
             )
     return {
         "type": "FeatureCollection",
         "features": features,
-        "properties": {"screening_id": record["id"], "dataset": result["dataset"]},
+        "properties": {"screening_id": record.id, "dataset": result.dataset.model_dump(mode="json")},
     }
 
 
@@ -316,8 +229,8 @@ def _geojson(record: dict[str, Any], geometries: dict[str, dict[str, Any]]) -> d
 def read_screening(
     screening_id: str,
     request: Request,
-    principal: PrincipalDep,
     conn: ConnectionDep,
+    principal: PrincipalDep,
     f: Annotated[Literal["json", "geojson", "html", "pdf"], Query(description="output format")] = "json",
 ) -> Response:
     """Re-open a screening by its id: the JSON is byte-identical to the answer first given.
@@ -330,9 +243,9 @@ def read_screening(
     owner = repository.screening_owner_key(conn, screening_id)
     if owner is not None and owner != principal.key_prefix and not principal.has("admin"):
         raise NotFound(f"no screening has id {screening_id!r}", field="screening_id")
-    record = repository.get_screening(conn, screening_id)
+    record = ScreeningPublic.model_validate(repository.get_screening(conn, screening_id))
     if f == "json":
-        return Response(canonical_json(record), media_type="application/json", headers=NO_STORE)
+        return Response(record.to_json_bytes(), media_type="application/json", headers=NO_STORE)
     geometries = _geometries(conn, record)
     if f == "geojson":
         return Response(
@@ -350,5 +263,5 @@ def read_screening(
         record, geometries, tile_url=maps.tile_url, tile_attribution=maps.tile_attribution
     )
     return HTMLResponse(
-        screening_html(record, map_html=embed_page(preview, title=record["id"])), headers=NO_STORE
+        screening_html(record, map_html=embed_page(preview, title=record.id)), headers=NO_STORE
     )

@@ -31,13 +31,14 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import Geod, Transformer
 from shapely import ops
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from geodata.nanchang.parks import park_features
 from zoning.coords import gcj02_to_wgs84
+from zoning.crs import PLANAR_SRID, STORAGE_SRID, geodesic_area_m2, transformer
 from zoning.vocabulary import (
     ControlClass,
     DivisionLevel,
@@ -75,9 +76,8 @@ DIVISIONS: list[tuple[str, str, str, DivisionLevel]] = [
 DIV_NAME = {code: (zh, en) for code, zh, en, _ in DIVISIONS}
 URBAN_DISTRICTS = ("360102", "360103", "360104")  # almost entirely built up: all non-priority land is key
 
-TO_M = Transformer.from_crs(4490, 4548, always_xy=True)
-TO_DEG = Transformer.from_crs(4548, 4490, always_xy=True)
-GEOD = Geod(ellps="GRS80")  # CGCS2000 ellipsoid differs from GRS80 only in f at the 1e-11 level
+TO_M = transformer(STORAGE_SRID, PLANAR_SRID)
+TO_DEG = transformer(PLANAR_SRID, STORAGE_SRID)
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,9 +109,7 @@ def pt_m(lon: float, lat: float) -> Point:
 
 def geod_km2(geom_deg: BaseGeometry) -> float:
     """Geodesic area in km² on the GRS80 ellipsoid of a lon/lat geometry."""
-    if geom_deg.is_empty:
-        return 0.0
-    return abs(GEOD.geometry_area_perimeter(geom_deg)[0]) / 1e6
+    return geodesic_area_m2(geom_deg) / 1e6
 
 
 def geod_km2_m(geom_m: BaseGeometry) -> float:
@@ -1999,6 +1997,7 @@ def build(out: Path, log: Callable[[str], None] = lambda m: print(m, file=sys.st
             for u in us_sorted
         ]
         write_fc(vd / "units.geojson", ufeats)
+        write_fc(vd / "industrial_parks.geojson", park_features(ufeats))
         write_fc(vd / "water_sources.geojson", src_feats)
         write_fc(vd / "water_zones.geojson", zone_feats)
         write_fc(vd / "redlines.geojson", red_feats)

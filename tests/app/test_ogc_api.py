@@ -63,6 +63,7 @@ def test_landing_conformance_and_collections(client: TestClient) -> None:
         "ecological_redline",
         "nature_reserve_zones",
         "monitoring_points",
+        "industrial_parks",  # issue 10: a layer added through the registry
         "admin_divisions",
     ]
     units = cols[0]

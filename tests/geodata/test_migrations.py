@@ -18,6 +18,7 @@ TABLES = {
     "ecological_redline",
     "nature_reserve_zone",
     "monitoring_point",
+    "industrial_park",  # revision 0002
     "industry_category",
     "screening",
     "audit_event",
@@ -55,6 +56,7 @@ def test_upgrade_head_then_downgrade_base_then_upgrade_again(empty_database_url:
         ("admin_division", "geom", "MULTIPOLYGON", 4490),
         ("control_unit", "geom", "MULTIPOLYGON", 4490),
         ("ecological_redline", "geom", "MULTIPOLYGON", 4490),
+        ("industrial_park", "geom", "MULTIPOLYGON", 4490),
         ("monitoring_point", "geom", "POINT", 4490),
         ("nature_reserve_zone", "geom", "MULTIPOLYGON", 4490),
         ("screening", "footprint", "GEOMETRY", 4490),
@@ -62,7 +64,7 @@ def test_upgrade_head_then_downgrade_base_then_upgrade_again(empty_database_url:
         ("water_source", "intake", "POINT", 4490),
     ]
     # one GiST index per geometry column, plus the exclusion constraint's
-    assert gist == 9
+    assert gist == 10
     downgrade(empty_database_url)
     assert _tables(empty_database_url) == set()
     migrate(empty_database_url)
