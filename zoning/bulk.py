@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 from shapely import Point
@@ -89,6 +91,14 @@ class SiteVerdict:
     reserve_zones: tuple[str, ...]
 
 
+def _finding_code(finding: dict[str, Any]) -> str:
+    """``layer:subject``, with the dimension and clause number for an access-list clause."""
+    citation = finding.get("citation") or {}
+    if finding["layer"] == "access_list" and "clause_no" in citation:
+        return f"access_list:{finding['subject']}/{citation['dimension']}/{citation['clause_no']}"
+    return f"{finding['layer']}:{finding['subject']}"
+
+
 def screen_site(
     snapshot: ZoningSnapshot,
     catalogue: IndustryCatalogue,
@@ -114,7 +124,7 @@ def screen_site(
     return SiteVerdict(
         verdict=result["verdict"],
         verdict_label_zh=result["verdict_label_zh"],
-        finding_codes=";".join(f"{f['layer']}:{f['subject']}" for f in findings),
+        finding_codes=";".join(_finding_code(f) for f in findings),
         counts=(counts[0], counts[1], counts[2]),
         units=touched("control_units", "{code}"),
         water_zones=touched("water_protection_zones", "{source_code}:{grade}"),
@@ -193,26 +203,37 @@ def _layer_hits(geometries: Sequence[BaseGeometry], xs: FloatArray, ys: FloatArr
     return _Hits(first, signature)
 
 
-def _describe(
-    records: Sequence[Any], rows: npt.NDArray[np.int64], fmt: str, xs: FloatArray, ys: FloatArray
-) -> str:
-    """The ``;``-joined labels of the records covering one representative point."""
-    point = Point(float(xs[rows]), float(ys[rows]))
-    return ";".join(fmt.format(r=r) for r in records if r.geometry.intersects(point))
+def _factorize(values: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(code per row, first row of each code) of a uint64 array."""
+    codes, uniques = pd.factorize(values)
+    first = np.zeros(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)
+    return codes.astype(np.int64), first
 
 
-def _labels(
+def _dictionary(indices: npt.NDArray[np.int64], labels: Sequence[str | None]) -> pa.DictionaryArray:
+    """A dictionary-encoded string column; index -1 (or a None label) is null."""
+    labels_arr = pa.array(list(labels) or [""], type=pa.string())
+    valid = indices >= 0
+    if len(labels):
+        valid &= np.array([v is not None for v in labels], dtype=bool)[np.clip(indices, 0, None)]
+    idx = pa.array(np.where(valid, indices, 0).astype(np.int32), mask=~valid)
+    return pa.DictionaryArray.from_arrays(idx, labels_arr.fill_null(""))
+
+
+def _layer_labels(
     records: Sequence[Any], hits: _Hits, fmt: str, xs: FloatArray, ys: FloatArray
-) -> npt.NDArray[np.object_]:
-    """Per point, the labels of every record it hits (computed once per distinct signature)."""
-    codes, uniques = pd.factorize(hits.signature)
-    reps = np.zeros(len(uniques), dtype=np.int64)
-    reps[codes[::-1]] = np.arange(codes.size - 1, -1, -1)  # first row of each signature
-    labels = np.array(
-        ["" if sig == 0 else _describe(records, reps[k], fmt, xs, ys) for k, sig in enumerate(uniques)],
-        dtype=object,
-    )
-    return labels[codes]
+) -> tuple[npt.NDArray[np.int64], list[list[str]]]:
+    """Per point a code into the list of label lists (the records hit), computed once per signature."""
+    codes, reps = _factorize(hits.signature)
+    lists: list[list[str]] = []
+    for r in reps.tolist():
+        if hits.signature[r] == 0:
+            lists.append([])
+            continue
+        point = Point(float(xs[r]), float(ys[r]))
+        lists.append([fmt.format(r=rec) for rec in records if rec.geometry.intersects(point)])
+    return codes, lists
 
 
 _VERDICT_CACHE: dict[tuple[str, int, str], SiteVerdict] = {}
@@ -240,136 +261,138 @@ def _cached_verdict(
 
 
 def _resolve_industries(
-    catalogue: IndustryCatalogue, industry: Sequence[Any] | None, n: int
+    catalogue: IndustryCatalogue, industry: pa.Array | None, n: int
 ) -> tuple[npt.NDArray[np.int64], list[ResolvedIndustry | None], list[str]]:
     """(code index per row, -1 for none; the resolved industries; their codes as given)."""
     if industry is None:
         return np.full(n, -1, dtype=np.int64), [], []
-    values = pd.Series(industry, dtype=object).map(
-        lambda v: None if v is None or pd.isna(v) else str(v).strip()
+    text = pc.utf8_trim_whitespace(pc.cast(industry, pa.string()))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    encoded = (
+        pc.dictionary_encode(text).combine_chunks()
+        if isinstance(text, pa.ChunkedArray)
+        else pc.dictionary_encode(text)
     )
-    values = values.where(values != "", None)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    given = [str(v) for v in encoded.dictionary.to_pylist()]
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     resolved: list[ResolvedIndustry | None] = []
-    for code in uniques:
+    for code in given:
         try:
-            resolved.append(catalogue.resolve(str(code), field="industry"))
+            resolved.append(catalogue.resolve(code, field="industry"))
         except ZoningError:
             resolved.append(None)
-    return codes.astype(np.int64), resolved, [str(u) for u in uniques]
+    return codes, resolved, given
+
+
+_ERROR_LIST = list(ERROR_CODES)
+_K = [
+    np.uint64(k)
+    for k in (
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0x27D4EB2F165667C5,
+        0x85EBCA77C2B2AE63,
+    )
+]
 
 
 def screen_points(
     snapshot: ZoningSnapshot,
     catalogue: IndustryCatalogue,
-    ids: Sequence[Any],
+    ids: pa.Array,
     lon: FloatArray,
     lat: FloatArray,
-    industry: Sequence[Any] | None = None,
+    industry: pa.Array | None = None,
     *,
     missing: npt.NDArray[np.bool_] | None = None,
-) -> pd.DataFrame:
+) -> pa.Table:
     """Screen a partition of EPSG:4490 points; one answer row per input row, in input order.
 
     ``lon``/``lat`` are NaN for rows whose coordinates could not be read (``missing`` marks the
     empty ones). ``industry`` (optional) holds a GB/T 4754 code per row; rows without one get the
-    location only (verdict null).
+    location only (verdict null). String columns come back dictionary-encoded.
     """
     n = lon.size
     order = np.argsort(lon, kind="stable")  # NaN sorts last
     xs, ys = lon[order], lat[order]
-    units = _layer_hits([u.geometry for u in snapshot.units.records], xs, ys, 1)
-    water = _layer_hits([z.geometry for z in snapshot.water_zones.records], xs, ys, 2)
-    red = _layer_hits([r.geometry for r in snapshot.redlines.records], xs, ys, 3)
-    reserve = _layer_hits([z.geometry for z in snapshot.reserve_zones.records], xs, ys, 4)
-
-    unit_records = snapshot.units.records
-    unit_code = np.array([u.code for u in unit_records] + [None], dtype=object)[units.first]
-    unit_name = np.array([u.name_zh for u in unit_records] + [None], dtype=object)[units.first]
-    unit_class = np.array([u.control_class.value for u in unit_records] + [None], dtype=object)[units.first]
-    division = np.array([u.division_code for u in unit_records] + [None], dtype=object)[units.first]
-    all_units = _labels(unit_records, units, "{r.code}", xs, ys)
-    boundary = np.array([";".join(s.split(";")[1:]) if s else "" for s in all_units], dtype=object)
-
-    inside = units.first >= 0
-    ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
-    ind_sorted = ind_codes[order]
-    verdict = np.full(n, None, dtype=object)
-    label = np.full(n, None, dtype=object)
-    finding_codes = np.full(n, None, dtype=object)
-    counts = np.full((n, 3), -1, dtype=np.int64)
-    known = np.array([r is not None for r in resolved] + [False], dtype=bool)[ind_sorted]
-    todo = np.flatnonzero(inside & known & (ind_sorted >= 0))
-    if todo.size:
-        # One key per (units, water zones, red line, reserve zones, industry); mixed with odd
-        # multipliers so that equal keys ⇔ equal hit sets up to a 2^-64 chance.
-        key = (
-            units.signature[todo] * np.uint64(0x9E3779B97F4A7C15)
-            ^ water.signature[todo] * np.uint64(0xC2B2AE3D27D4EB4F)
-            ^ red.signature[todo] * np.uint64(0x165667B19E3779F9)
-            ^ reserve.signature[todo] * np.uint64(0x27D4EB2F165667C5)
-        )
-        pairs = pd.MultiIndex.from_arrays([key, ind_sorted[todo]])
-        codes, uniques = pd.factorize(pairs)
-        reps = np.zeros(len(uniques), dtype=np.int64)
-        reps[codes[::-1]] = todo[::-1]
-        answers = [
-            _cached_verdict(snapshot, catalogue, int(k), resolved[int(i)], float(xs[r]), float(ys[r]))  # type: ignore[arg-type]
-            for (k, i), r in zip(uniques, reps.tolist(), strict=True)
-        ]
-        verdict[todo] = np.array([a.verdict for a in answers], dtype=object)[codes]
-        label[todo] = np.array([a.verdict_label_zh for a in answers], dtype=object)[codes]
-        finding_codes[todo] = np.array([a.finding_codes for a in answers], dtype=object)[codes]
-        counts[todo] = np.array([a.counts for a in answers], dtype=np.int64).reshape(-1, 3)[codes]
-
-    error = np.full(n, None, dtype=object)
-    nan = np.isnan(xs) | np.isnan(ys)
-    error[~inside] = "outside_city"
-    error[nan] = "invalid_coordinate"
-    if missing is not None:
-        error[nan & missing[order]] = "missing_coordinate"
-    bad_industry = inside & (ind_sorted >= 0) & ~known
-    error[bad_industry] = "unknown_industry"
-
-    industry_given = np.array([*given, None], dtype=object)[ind_sorted]
-    sorted_frame = {
-        "division_code": division,
-        "unit_code": unit_code,
-        "unit_name_zh": unit_name,
-        "unit_class": unit_class,
-        "boundary_units": np.where(inside, boundary, None),
-        "water_protection_zones": np.where(
-            inside,
-            _labels(snapshot.water_zones.records, water, "{r.source_code}:{r.grade.value}", xs, ys),
-            None,
-        ),
-        "ecological_redline": np.where(
-            inside, _labels(snapshot.redlines.records, red, "{r.code}", xs, ys), None
-        ),
-        "nature_reserve_zones": np.where(
-            inside,
-            _labels(snapshot.reserve_zones.records, reserve, "{r.reserve_code}:{r.zone.value}", xs, ys),
-            None,
-        ),
-        "industry": industry_given,
-        "verdict": verdict,
-        "verdict_label_zh": label,
-        "finding_codes": finding_codes,
-        "findings_prohibited": counts[:, 0],
-        "findings_conditional": counts[:, 1],
-        "findings_notice": counts[:, 2],
-        "error": error,
+    hits = {
+        name: _layer_hits([r.geometry for r in getattr(snapshot, name).records], xs, ys, salt)
+        for salt, name in enumerate(("units", "water_zones", "redlines", "reserve_zones"), start=1)
     }
     inverse = np.empty(n, dtype=np.int64)
     inverse[order] = np.arange(n)
-    frame = pd.DataFrame(
-        {"id": pd.array(np.asarray(ids, dtype=object), dtype="string"), "lon": lon, "lat": lat}
-    )
-    for name, values in sorted_frame.items():
-        frame[name] = values[inverse]
-    for name in ("findings_prohibited", "findings_conditional", "findings_notice"):
-        frame[name] = pd.array(np.where(frame[name] < 0, None, frame[name]), dtype="Int32")
-    return frame[OUTPUT_COLUMNS]
+    units = hits["units"]
+    unit_first = units.first[inverse]
+    inside_sorted = units.first >= 0
+    records = snapshot.units.records
+    columns: dict[str, pa.Array] = {
+        "id": pc.cast(ids, pa.string()),
+        "lon": pa.array(lon),
+        "lat": pa.array(lat),
+        "division_code": _dictionary(unit_first, [u.division_code for u in records]),
+        "unit_code": _dictionary(unit_first, [u.code for u in records]),
+        "unit_name_zh": _dictionary(unit_first, [u.name_zh for u in records]),
+        "unit_class": _dictionary(unit_first, [u.control_class.value for u in records]),
+    }
+    formats = {
+        "boundary_units": ("units", "{r.code}"),
+        "water_protection_zones": ("water_zones", "{r.source_code}:{r.grade.value}"),
+        "ecological_redline": ("redlines", "{r.code}"),
+        "nature_reserve_zones": ("reserve_zones", "{r.reserve_code}:{r.zone.value}"),
+    }
+    for column, (layer, fmt) in formats.items():
+        codes, lists = _layer_labels(getattr(snapshot, layer).records, hits[layer], fmt, xs, ys)
+        labels = [";".join(items[1:] if column == "boundary_units" else items) for items in lists]
+        columns[column] = _dictionary(np.where(inside_sorted, codes, -1)[inverse], labels)
+
+    ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
+    columns["industry"] = _dictionary(ind_codes, given)
+    ind_sorted = ind_codes[order]
+    known = np.array([r is not None for r in resolved] + [False], dtype=bool)[ind_sorted]
+    todo = np.flatnonzero(inside_sorted & known & (ind_sorted >= 0))
+    key_code = np.full(n, -1, dtype=np.int64)
+    answers: list[SiteVerdict] = []
+    if todo.size:
+        # One key per (units, water zones, red line, reserve zones, industry); mixed with odd
+        # multipliers so that equal keys ⇔ equal hit sets and industry up to a 2^-64 chance.
+        sig = (
+            hits["units"].signature[todo] * _K[0]
+            ^ hits["water_zones"].signature[todo] * _K[1]
+            ^ hits["redlines"].signature[todo] * _K[2]
+            ^ hits["reserve_zones"].signature[todo] * _K[3]
+        )
+        key = sig ^ (ind_sorted[todo].astype(np.uint64) + np.uint64(1)) * _K[4]
+        codes, reps = _factorize(key)
+        answers = [
+            _cached_verdict(
+                snapshot,
+                catalogue,
+                int(sig[r]),
+                resolved[int(ind_sorted[todo[r]])],  # type: ignore[arg-type]
+                float(xs[todo[r]]),
+                float(ys[todo[r]]),
+            )
+            for r in reps.tolist()
+        ]
+        key_code[todo] = codes
+    key_code = key_code[inverse]
+    columns["verdict"] = _dictionary(key_code, [a.verdict for a in answers])
+    columns["verdict_label_zh"] = _dictionary(key_code, [a.verdict_label_zh for a in answers])
+    columns["finding_codes"] = _dictionary(key_code, [a.finding_codes for a in answers])
+    for k, name in enumerate(("findings_prohibited", "findings_conditional", "findings_notice")):
+        values = np.array([a.counts[k] for a in answers] + [0], dtype=np.int32)[key_code]
+        columns[name] = pa.array(values, mask=key_code < 0)
+
+    error = np.full(n, -1, dtype=np.int64)
+    error[~(unit_first >= 0)] = _ERROR_LIST.index("outside_city")
+    nan = np.isnan(lon) | np.isnan(lat)
+    error[nan] = _ERROR_LIST.index("invalid_coordinate")
+    if missing is not None:
+        error[nan & missing] = _ERROR_LIST.index("missing_coordinate")
+    error[(unit_first >= 0) & (ind_codes >= 0) & ~known[inverse]] = _ERROR_LIST.index("unknown_industry")
+    columns["error"] = _dictionary(error, _ERROR_LIST)
+    return pa.table(columns).select(OUTPUT_COLUMNS).cast(OUTPUT_SCHEMA)
 
 
 # ------------------------------------------------------------------------------ footprints
@@ -380,9 +403,9 @@ def screen_footprints(
     catalogue: IndustryCatalogue,
     ids: Sequence[Any],
     geometries: Sequence[BaseGeometry | None],
-    industry: Sequence[Any] | None = None,
+    industry: pa.Array | None = None,
     buffer_m: FloatArray | None = None,
-) -> pd.DataFrame:
+) -> pa.Table:
     """Screen footprints (EPSG:4490) row by row with :func:`screen_site`; one answer row per input row.
 
     Rows without an industry are screened against the location only (``verdict`` null).
@@ -412,13 +435,39 @@ def screen_footprints(
         if row["error"] is None:
             _fill_footprint_row(row, snapshot, catalogue, geometry, resolved, ind_codes[i], buffer)  # type: ignore[arg-type]
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
-    frame["id"] = frame["id"].astype("string")
-    for name in ("findings_prohibited", "findings_conditional", "findings_notice"):
-        frame[name] = frame[name].astype("Int32")
-    for name in ("lon", "lat"):
-        frame[name] = frame[name].astype("float64")
-    return frame
+    return _rows_table(rows)
+
+
+_COUNT_COLUMNS = ("findings_prohibited", "findings_conditional", "findings_notice")
+_DICT = pa.dictionary(pa.int32(), pa.string())
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field(
+            name,
+            pa.string()
+            if name == "id"
+            else pa.float64()
+            if name in ("lon", "lat")
+            else pa.int32()
+            if name in _COUNT_COLUMNS
+            else _DICT,
+        )
+        for name in OUTPUT_COLUMNS
+    ]
+)
+"""The Arrow schema of every answer table: strings dictionary-encoded (few distinct values)."""
+
+
+def _rows_table(rows: list[dict[str, Any]]) -> pa.Table:
+    plain = pa.schema([pa.field(f.name, pa.string() if f.type == _DICT else f.type) for f in OUTPUT_SCHEMA])
+    table = pa.Table.from_pylist(rows, schema=plain)
+    return pa.table(
+        [
+            pc.dictionary_encode(c).cast(_DICT) if f.type == _DICT else c
+            for c, f in zip(table.columns, OUTPUT_SCHEMA, strict=True)
+        ],
+        schema=OUTPUT_SCHEMA,
+    )
 
 
 def _touched(layer: Any, geometry: BaseGeometry, fmt: str) -> list[str]:
