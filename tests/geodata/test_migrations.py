@@ -22,6 +22,7 @@ TABLES = {
     "screening",
     "audit_event",
     "api_key",
+    "bulk_job",
 }
 
 
