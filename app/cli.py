@@ -7,6 +7,7 @@ zoning validate [--version L]    coverage report of the bundled dataset; non-zer
 zoning keys create|revoke|list   API keys (stored hashed; every change audited)
 zoning serve                     run the HTTP service (uvicorn)
 zoning run                       all of the above that a fresh machine needs, then serve
+zoning bulk INPUT --out OUTPUT   screen a file of sites in bulk on Dask (resumable)
 """
 
 from __future__ import annotations
@@ -223,6 +224,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_serve(settings, args)
 
 
+def cmd_bulk(settings: Settings, args: argparse.Namespace) -> int:
+    from app.bulk.cli import cmd_bulk as run_bulk
+
+    return run_bulk(_ensure_database(settings), args, _say)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zoning", description="Nanchang zoning service 南昌市生态环境分区管控服务"
@@ -271,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host")
         p.add_argument("--port", type=int)
         p.set_defaults(func=func)
+    from app.bulk.cli import add_parser as add_bulk_parser
+
+    add_bulk_parser(sub, cmd_bulk)
     return parser
 
 
