@@ -19,6 +19,7 @@ from app import errors, security
 from app.routes import (
     admin,
     batch,
+    bulk,
     datasets,
     health,
     industries,
@@ -87,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             stop.set()
             thread.join(timeout=5)
+            bulk_service = getattr(app.state, "bulk", None)
+            if bulk_service is not None:
+                bulk_service.close()
             engine.dispose()
 
     app = FastAPI(
@@ -137,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )  # admin writes: AdminDep; diff/export: read policy, drafts admin
     app.include_router(maps.router, dependencies=reads)
     app.include_router(screenings.router, prefix="/v1", dependencies=reads)
+    app.include_router(bulk.router, prefix="/v1", dependencies=reads)
     app.include_router(units.router, prefix="/v1", dependencies=reads)
     app.include_router(monitoring.router, prefix="/v1", dependencies=reads)
     app.include_router(industries.router, prefix="/v1", dependencies=reads)

@@ -97,9 +97,14 @@ def summary(
     }
 
 
-def _parts(parts_dir: Path, n: int) -> Iterable[pa.Table]:
-    for i in range(n):
-        yield pq.read_table(parts_dir / f"part-{i:05d}.parquet", schema=OUTPUT_SCHEMA)
+def part_paths(parts_dir: Path, n: int) -> list[Path]:
+    """The part files of a job's partitions, in partition order."""
+    return [parts_dir / f"part-{i:05d}.parquet" for i in range(n)]
+
+
+def _parts(paths: list[Path]) -> Iterable[pa.Table]:
+    for path in paths:
+        yield pq.read_table(path).cast(OUTPUT_SCHEMA)
 
 
 def _plain(table: pa.Table) -> pa.Table:
@@ -113,8 +118,8 @@ def _plain(table: pa.Table) -> pa.Table:
     )
 
 
-def assemble(parts_dir: Path, n: int, output: Path, fmt: str, summary: dict[str, Any]) -> None:
-    """Concatenate the parts, in partition order, into ``output`` — written under a temporary name."""
+def assemble(paths: list[Path], output: Path, fmt: str, summary: dict[str, Any]) -> None:
+    """Concatenate Parquet parts, in order, into ``output`` — written under a temporary name."""
     check_format(fmt)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
@@ -125,13 +130,13 @@ def assemble(parts_dir: Path, n: int, output: Path, fmt: str, summary: dict[str,
             ).encode()
         }
         with pq.ParquetWriter(tmp, OUTPUT_SCHEMA.with_metadata(meta), compression="snappy") as writer:
-            for table in _parts(parts_dir, n):
+            for table in _parts(paths):
                 writer.write_table(table)
     elif fmt == "csv":
         with tmp.open("wb") as f:
             f.write("\ufeff".encode())
             writer = None
-            for table in _parts(parts_dir, n):
+            for table in _parts(paths):
                 plain = _plain(table)
                 if writer is None:
                     writer = pacsv.CSVWriter(f, plain.schema)
@@ -139,17 +144,17 @@ def assemble(parts_dir: Path, n: int, output: Path, fmt: str, summary: dict[str,
             if writer is not None:
                 writer.close()
     elif fmt == "gpkg":
-        _write_gpkg(parts_dir, n, tmp)
+        _write_gpkg(paths, tmp)
     else:
-        _write_xlsx(parts_dir, n, tmp, summary)
+        _write_xlsx(paths, tmp, summary)
     os.replace(tmp, output)
 
 
-def _write_gpkg(parts_dir: Path, n: int, tmp: Path) -> None:
+def _write_gpkg(paths: list[Path], tmp: Path) -> None:
     import geopandas as gpd
 
     tmp.unlink(missing_ok=True)
-    for i, table in enumerate(_parts(parts_dir, n)):
+    for i, table in enumerate(_parts(paths)):
         frame = _plain(table).to_pandas()
         points = gpd.points_from_xy(frame["lon"], frame["lat"], crs="EPSG:4490")
         gpd.GeoDataFrame(frame, geometry=points).to_file(
@@ -157,7 +162,7 @@ def _write_gpkg(parts_dir: Path, n: int, tmp: Path) -> None:
         )
 
 
-def _write_xlsx(parts_dir: Path, n: int, tmp: Path, summary: dict[str, Any]) -> None:
+def _write_xlsx(paths: list[Path], tmp: Path, summary: dict[str, Any]) -> None:
     from openpyxl import Workbook
 
     if summary["rows"] > XLSX_MAX_ROWS:
@@ -168,7 +173,7 @@ def _write_xlsx(parts_dir: Path, n: int, tmp: Path, summary: dict[str, Any]) -> 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("screening")
     sheet.append([f.name for f in OUTPUT_SCHEMA])
-    for table in _parts(parts_dir, n):
+    for table in _parts(paths):
         for row in _plain(table).to_pylist():
             sheet.append(list(row.values()))
     info = book.create_sheet("summary")

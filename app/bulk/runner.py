@@ -400,7 +400,9 @@ def run_job(
             return _reload(engine, job_id)
         t2 = time.perf_counter()
         summary = outputs.summary(done_counts.values(), snapshot, job_id, options.as_dict())
-        outputs.assemble(parts_dir, len(staged.partitions), output, options.format, summary)
+        outputs.assemble(
+            outputs.part_paths(parts_dir, len(staged.partitions)), output, options.format, summary
+        )
         timings["assemble_s"] = round(time.perf_counter() - t2, 3)
         timings["total_s"] = round(time.perf_counter() - t0, 3)
         summary["timings"] = timings
