@@ -94,7 +94,9 @@ def get_job(conn: Connection, job_id: str) -> Job:
     row = conn.execute(select(bulk_job).where(bulk_job.c.id == job_id)).mappings().first()
     if row is None:
         raise NotFound(f"no bulk screening job {job_id!r}", field="id")
-    return Job(**{k: (list(v) if k == "partitions_done" else v) for k, v in row.items()})
+    values: dict[str, Any] = dict(row)
+    values["partitions_done"] = list(values["partitions_done"])
+    return Job(**values)
 
 
 def find_resumable(
