@@ -398,6 +398,22 @@ def screen_points(
 # ------------------------------------------------------------------------------ footprints
 
 
+def _hits_per_row(layer: Any, geometries: npt.NDArray[np.object_]) -> list[list[int]]:
+    """Per footprint, the record indexes (in code order) of a layer it intersects: one tree query."""
+    out: list[list[int]] = [[] for _ in range(len(geometries))]
+    if not layer.records or not len(geometries):
+        return out
+    pairs = layer.tree.query(geometries, predicate="intersects")
+    if pairs.shape[1] == 0:
+        return out
+    order = np.lexsort((pairs[1], pairs[0]))
+    rows, records = pairs[0][order], pairs[1][order]
+    cuts = np.flatnonzero(np.diff(rows)) + 1
+    for chunk_rows, chunk_records in zip(np.split(rows, cuts), np.split(records, cuts), strict=True):
+        out[int(chunk_rows[0])] = chunk_records.tolist()
+    return out
+
+
 def screen_footprints(
     snapshot: ZoningSnapshot,
     catalogue: IndustryCatalogue,
@@ -406,34 +422,53 @@ def screen_footprints(
     industry: pa.Array | None = None,
     buffer_m: FloatArray | None = None,
 ) -> pa.Table:
-    """Screen footprints (EPSG:4490) row by row with :func:`screen_site`; one answer row per input row.
+    """Screen footprints (EPSG:4490) with :func:`screen_site`; one answer row per input row.
 
-    Rows without an industry are screened against the location only (``verdict`` null).
+    The layers each footprint touches are found with one tree query per layer for the whole
+    partition. Rows without an industry are screened against the location only (``verdict`` null).
     """
     n = len(geometries)
+    geoms = np.array(list(geometries), dtype=object)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    valid = present & shapely.is_valid(geoms)
+    inside = valid & shapely.intersects(snapshot.city, np.where(valid, geoms, None))
+    usable = np.where(inside, geoms, None)
+    hits = {
+        name: _hits_per_row(getattr(snapshot, name), usable)
+        for name in ("units", "water_zones", "redlines", "reserve_zones")
+    }
+    centroids = shapely.centroid(np.where(present, geoms, None))
+    cx, cy = shapely.get_x(centroids), shapely.get_y(centroids)
     ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
     rows: list[dict[str, Any]] = []
-    city = snapshot.city
-    for i, geometry in enumerate(geometries):
+    for i in range(n):
         row: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS)
         row["id"] = str(ids[i])
         row["industry"] = given[ind_codes[i]] if ind_codes[i] >= 0 else None
         buffer = float(buffer_m[i]) if buffer_m is not None and np.isfinite(buffer_m[i]) else 0.0
-        if geometry is None or geometry.is_empty:
+        if present[i]:
+            row["lon"], row["lat"] = round(float(cx[i]), 7), round(float(cy[i]), 7)
+        if not present[i]:
             row["error"] = "missing_coordinate"
-        elif not geometry.is_valid:
+        elif not valid[i]:
             row["error"] = "invalid_geometry"
-        elif not city.intersects(geometry):
+        elif not inside[i] or not hits["units"][i]:
             row["error"] = "outside_city"
         elif not 0 <= buffer <= MAX_BUFFER_M:
             row["error"] = "invalid_buffer"
         elif ind_codes[i] >= 0 and resolved[ind_codes[i]] is None:
             row["error"] = "unknown_industry"
-        if geometry is not None and not geometry.is_empty:
-            c = geometry.centroid if geometry.geom_type != "Point" else geometry
-            row["lon"], row["lat"] = round(c.x, 7), round(c.y, 7)
-        if row["error"] is None:
-            _fill_footprint_row(row, snapshot, catalogue, geometry, resolved, ind_codes[i], buffer)  # type: ignore[arg-type]
+        else:
+            found = {name: layer_hits[i] for name, layer_hits in hits.items()}
+            _fill_footprint_row(
+                row,
+                snapshot,
+                catalogue,
+                geoms[i],
+                found,
+                resolved[ind_codes[i]] if ind_codes[i] >= 0 else None,
+                buffer,
+            )
         rows.append(row)
     return _rows_table(rows)
 
@@ -470,38 +505,54 @@ def _rows_table(rows: list[dict[str, Any]]) -> pa.Table:
     )
 
 
-def _touched(layer: Any, geometry: BaseGeometry, fmt: str) -> list[str]:
-    hits = sorted(int(i) for i in layer.tree.query(geometry, predicate="intersects"))
-    return [fmt.format(r=layer.records[i]) for i in hits]
-
-
 def _fill_footprint_row(
     row: dict[str, Any],
     snapshot: ZoningSnapshot,
     catalogue: IndustryCatalogue,
     geometry: BaseGeometry,
-    resolved: list[ResolvedIndustry | None],
-    code: int,
+    found: dict[str, list[int]],
+    industry: ResolvedIndustry | None,
     buffer: float,
 ) -> None:
-    units = sorted(int(i) for i in snapshot.units.tree.query(geometry, predicate="intersects"))
-    first = snapshot.units.records[units[0]] if units else None
-    row["unit_code"] = first.code if first else None
-    row["unit_name_zh"] = first.name_zh if first else None
-    row["unit_class"] = first.control_class.value if first else None
-    row["division_code"] = first.division_code if first else None
-    row["boundary_units"] = ";".join(snapshot.units.records[i].code for i in units[1:])
-    row["water_protection_zones"] = ";".join(
-        _touched(snapshot.water_zones, geometry, "{r.source_code}:{r.grade.value}")
+    units = [snapshot.units.records[i] for i in found["units"]]
+    row["unit_code"] = units[0].code
+    row["unit_name_zh"] = units[0].name_zh
+    row["unit_class"] = units[0].control_class.value
+    row["division_code"] = units[0].division_code
+    row["boundary_units"] = ";".join(u.code for u in units[1:])
+    water = tuple(
+        f"{z.source_code}:{z.grade.value}"
+        for z in (snapshot.water_zones.records[i] for i in found["water_zones"])
     )
-    row["ecological_redline"] = ";".join(_touched(snapshot.redlines, geometry, "{r.code}"))
-    row["nature_reserve_zones"] = ";".join(
-        _touched(snapshot.reserve_zones, geometry, "{r.reserve_code}:{r.zone.value}")
+    red = tuple(snapshot.redlines.records[i].code for i in found["redlines"])
+    reserve = tuple(
+        f"{z.reserve_code}:{z.zone.value}"
+        for z in (snapshot.reserve_zones.records[i] for i in found["reserve_zones"])
     )
-    industry = resolved[code] if code >= 0 else None
-    if industry is not None:
+    row["water_protection_zones"] = ";".join(water)
+    row["ecological_redline"] = ";".join(red)
+    row["nature_reserve_zones"] = ";".join(reserve)
+    if industry is None:
+        return
+    key = (snapshot.version.checksum, tuple(u.code for u in units), water, red, reserve, industry.code)
+    answer = _FOOTPRINT_CACHE.get(key) if buffer == 0 else None
+    if answer is None:
         answer = screen_site(snapshot, catalogue, geometry, industry, buffer)
-        row["verdict"] = answer.verdict
-        row["verdict_label_zh"] = answer.verdict_label_zh
-        row["finding_codes"] = answer.finding_codes
-        row["findings_prohibited"], row["findings_conditional"], row["findings_notice"] = answer.counts
+        # Without a buffer a verdict depends only on the records the footprint touches and the
+        # industry; it is reused for the next footprint with the same key only when the
+        # screening saw exactly the records found here (a boundary-touching case never is).
+        if (
+            buffer == 0
+            and (answer.units, answer.water_zones, answer.redlines, answer.reserve_zones) == key[1:5]
+        ):
+            with _VERDICT_LOCK:
+                if len(_FOOTPRINT_CACHE) > 100_000:
+                    _FOOTPRINT_CACHE.clear()
+                _FOOTPRINT_CACHE[key] = answer
+    row["verdict"] = answer.verdict
+    row["verdict_label_zh"] = answer.verdict_label_zh
+    row["finding_codes"] = answer.finding_codes
+    row["findings_prohibited"], row["findings_conditional"], row["findings_notice"] = answer.counts
+
+
+_FOOTPRINT_CACHE: dict[tuple[Any, ...], SiteVerdict] = {}
