@@ -1,6 +1,7 @@
 """Bulk screening outputs: per-partition counts, the summary, and the final file (written atomically).
 
-Formats: Parquet (default; dictionary-encoded strings, the dataset version in the file metadata),
+Formats: Parquet (default; a dataset folder of one file per partition, strings dictionary-encoded;
+a single file when asked through the API),
 CSV (UTF-8 with BOM, so that Excel shows the Chinese names), GeoPackage (points in EPSG:4490) and
 Excel ``.xlsx`` (at most 1,048,575 rows, the sheet limit).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -116,6 +118,26 @@ def _plain(table: pa.Table) -> pa.Table:
             ]
         )
     )
+
+
+def publish_dataset(parts_dir: Path, output: Path, summary: dict[str, Any]) -> None:
+    """Make a job's parts the Parquet result: a dataset folder renamed into place atomically.
+
+    Every Parquet reader (pyarrow, pandas, GeoPandas, DuckDB, Spark, GDAL) reads the folder as
+    one table; rows keep the input's order (part files sort by partition number). The dataset
+    version travels in ``_summary.json`` inside the folder and in the job record.
+    """
+    (parts_dir / "_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+    if output.is_dir():
+        shutil.rmtree(output)
+    elif output.exists():
+        output.unlink()
+    os.replace(parts_dir, output)
+
+
+def dataset_paths(output: Path) -> list[Path]:
+    """The part files of a Parquet result folder, in order (or the file itself)."""
+    return sorted(output.glob("part-*.parquet")) if output.is_dir() else [output]
 
 
 def assemble(paths: list[Path], output: Path, fmt: str, summary: dict[str, Any]) -> None:

@@ -236,9 +236,9 @@ def get_bulk_screening_result(
     fmt = format or "parquet"
     outputs.check_format(fmt)
     source = Path(job.output_path)
-    target = source if fmt == "parquet" else source.with_suffix(f".{fmt}")
+    target = source.with_name(f"{source.stem}.download.{fmt}")
     if not target.exists():
-        outputs.assemble([source], target, fmt, job.summary or {"rows": job.rows_done})
+        outputs.assemble(outputs.dataset_paths(source), target, fmt, job.summary or {"rows": job.rows_done})
     return FileResponse(target, media_type=outputs.MEDIA_TYPES[fmt], filename=f"{job_id}.{fmt}")
 
 
