@@ -145,7 +145,9 @@ def main() -> None:
         assert job.status == "done", job.error
         workers_peak = sum(client.run(_rss_peak).values())
         client_peak = _rss_peak()
-        out_rows = pq.ParquetFile(work / "out.parquet").metadata.num_rows
+        out_rows = sum(
+            pq.ParquetFile(p).metadata.num_rows for p in (work / "out.parquet").glob("part-*.parquet")
+        )
         print(
             f"bulk  {args.points:,} points → {out_rows:,} rows: {bulk_s:.2f} s end to end "
             f"({args.points / bulk_s / 1e6:.2f} M points/s; phases {job.timings}); "

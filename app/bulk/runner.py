@@ -209,7 +209,11 @@ def screen_partition(ctx: _Context, plan: _Plan, part: Partition) -> dict[str, A
             result = bulk.screen_points(ctx.snapshot, ctx.catalogue, ids, lon, lat, industry, missing=missing)
     target = Path(plan.parts_dir) / f"part-{part.index:05d}.parquet"
     tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-    pq.write_table(result, tmp, compression="snappy")
+    # zstd level 1 and statistics only where readers filter (id, coordinates): half the write
+    # time of the defaults on dictionary-encoded answers, and smaller files.
+    pq.write_table(
+        result, tmp, compression="zstd", compression_level=1, write_statistics=["id", "lon", "lat"]
+    )
     os.replace(tmp, target)
     return {
         "index": part.index,
