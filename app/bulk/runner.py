@@ -232,14 +232,9 @@ def _screen_geometries(
     crs = plan.crs
     valid = ~shapely.is_missing(geoms)
     if crs.kind != "lonlat" or crs.epsg not in (4326, 4490):
-        xy = shapely.get_coordinates(geoms[valid])
-        counts = shapely.get_num_coordinates(geoms[valid])
-        lon, lat = bulk.to_storage_xy(xy[:, 0], xy[:, 1], crs)
         geoms = geoms.copy()
-        geoms[valid] = (
-            shapely.set_coordinates(shapely.set_precision(geoms[valid], 0), np.column_stack([lon, lat]))
-            if counts.sum()
-            else geoms[valid]
+        geoms[valid] = shapely.transform(
+            geoms[valid], lambda xy: np.column_stack(bulk.to_storage_xy(xy[:, 0], xy[:, 1], crs))
         )
     is_point = shapely.get_type_id(geoms) == 0
     if plan.buffer_m == 0 and bool(np.all(is_point | ~valid)):

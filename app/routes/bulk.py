@@ -158,6 +158,8 @@ async def create_bulk_screening(
     length = request.headers.get("content-length")
     if length is None:
         raise StarletteHTTPException(411, "a Content-Length is required (uploads are limited in size)")
+    if not length.isdigit():
+        raise InvalidInput(f"Content-Length {length!r} is not a number of bytes", field="Content-Length")
     if int(length) > settings.max_upload_bytes:
         raise StarletteHTTPException(413, f"the upload is larger than {settings.max_upload_bytes} bytes")
     form = await request.form(max_files=1, max_fields=20, max_part_size=1024 * 1024)

@@ -95,7 +95,7 @@ def _run(engine: Engine, client: Client, source: Path, out: Path, **options: Any
     job_id = prepare_job(engine, source, out, BulkOptions(**options), caller="tests")
     job = run_job(engine, job_id, client)
     assert job.status == "done", job.error
-    return pq.read_table(out).to_pylist()
+    return pq.read_table(out).to_pylist() if options.get("format", "parquet") == "parquet" else []
 
 
 def test_2000_rows_agree_with_locate_and_screenings(
@@ -180,10 +180,6 @@ def test_bad_rows_come_back_with_their_error(engine: Engine, dask_client: Client
     assert '"rows_error": 5' in summary
 
 
-def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return rows
-
-
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "app.cli", "bulk", *args]
 
@@ -251,7 +247,6 @@ def test_on_a_separately_started_scheduler_and_worker(
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    dask = [sys.executable, "-m", "distributed.cli"]
     scheduler = subprocess.Popen(
         [
             sys.executable,
@@ -283,7 +278,6 @@ def test_on_a_separately_started_scheduler_and_worker(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    del dask
     try:
         client = Client(address, timeout="60s")
         client.wait_for_workers(1, timeout=120)
@@ -340,3 +334,65 @@ def test_api_refuses_bad_requests_with_problems(api: TestClient) -> None:
     r = api.post("/v1/bulk-screenings", data={"path": "/etc/passwd"})
     assert r.status_code == 403
     assert api.get("/v1/bulk-screenings/BLK-20260101-AAAAAAAA").status_code == 404
+
+
+def test_geopackage_shapefile_and_xlsx_inputs_in_other_crs(
+    engine: Engine, dask_client: Client, tmp_path: Path
+) -> None:
+    """The same three sites from a GeoPackage in EPSG:4548 metres, a zipped shapefile of footprints
+    and an .xlsx in GCJ-02 (converted with zoning.coords' forward transform) give the same units."""
+    import zipfile
+
+    import geopandas as gpd
+    from openpyxl import Workbook
+    from pyproj import Transformer
+    from shapely.geometry import Point
+
+    from zoning import coords
+
+    lon, lat = np.array([115.95, 115.89, 116.0]), np.array([28.62, 28.68, 28.70])
+    reference = {
+        r["id"]: r["unit_code"]
+        for r in _run(
+            engine,
+            dask_client,
+            _write_csv(
+                tmp_path / "ref.csv",
+                [{"id": f"P{i}", "lon": float(lon[i]), "lat": float(lat[i])} for i in range(3)],
+            ),
+            tmp_path / "ref.parquet",
+        )
+    }
+    assert all(reference.values())
+
+    x, y = Transformer.from_crs(4490, 4548, always_xy=True).transform(lon, lat)
+    gpd.GeoDataFrame({"id": ["P0", "P1", "P2"]}, geometry=gpd.points_from_xy(x, y), crs="EPSG:4548").to_file(
+        tmp_path / "sites.gpkg", driver="GPKG"
+    )
+    _run(engine, dask_client, tmp_path / "sites.gpkg", tmp_path / "gpkg.csv", format="csv")
+    rows = list(csv.DictReader((tmp_path / "gpkg.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert {r["id"]: r["unit_code"] for r in rows} == reference
+
+    # footprints: 50 m squares around the points, as a zipped shapefile in EPSG:4490
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    squares = [Point(a, b).buffer(0.0002, cap_style="square") for a, b in zip(lon, lat, strict=True)]
+    gpd.GeoDataFrame(
+        {"id": ["P0", "P1", "P2"], "industry": ["2614"] * 3}, geometry=squares, crs="EPSG:4490"
+    ).to_file(shp_dir / "sites.shp")
+    with zipfile.ZipFile(tmp_path / "sites.zip", "w") as z:
+        for f in shp_dir.iterdir():
+            z.write(f, f.name)
+    fp = {r["id"]: r for r in _run(engine, dask_client, tmp_path / "sites.zip", tmp_path / "shp.parquet")}
+    assert {k: v["unit_code"] for k, v in fp.items()} == reference
+    assert all(v["verdict"] in ("prohibited", "conditional", "permitted") for v in fp.values())
+
+    g_lon, g_lat = coords.wgs84_to_gcj02(lon, lat)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["编号", "经度", "纬度"])
+    for i in range(3):
+        sheet.append([f"P{i}", float(g_lon[i]), float(g_lat[i])])
+    book.save(tmp_path / "sites.xlsx")
+    xlsx = _run(engine, dask_client, tmp_path / "sites.xlsx", tmp_path / "xlsx.parquet", crs="GCJ-02")
+    assert {r["id"]: r["unit_code"] for r in xlsx} == reference
