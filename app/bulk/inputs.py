@@ -189,7 +189,7 @@ def _ogr_batches(source: str) -> tuple[Iterator[pa.Table], InputCrs | None]:
     crs = _crs_from_pyproj(info["crs"], source="the layer") if info.get("crs") else None
 
     def batches() -> Iterator[pa.Table]:
-        with pyogrio.open_arrow(source, batch_size=100_000) as (meta, reader):
+        with pyogrio.open_arrow(source, batch_size=100_000, use_pyarrow=True) as (meta, reader):
             geometry_name = meta.get("geometry_name") or "wkb_geometry"
             for batch in reader:
                 table = pa.Table.from_batches([batch])
