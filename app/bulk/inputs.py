@@ -120,8 +120,8 @@ def _write_stage(batches: Iterator[pa.Table], target: Path, partition_rows: int)
             pending, pending_rows = [rest], rest.num_rows
     if pending_rows or writer is None:
         flush(pending or [pa.table({})])
-    assert writer is not None
-    writer.close()
+    if writer is not None:
+        writer.close()
     os.replace(tmp, target)
 
 
