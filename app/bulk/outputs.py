@@ -127,6 +127,8 @@ def publish_dataset(parts_dir: Path, output: Path, summary: dict[str, Any]) -> N
     one table; rows keep the input's order (part files sort by partition number). The dataset
     version travels in ``_summary.json`` inside the folder and in the job record.
     """
+    for stale in parts_dir.glob(".part-*.tmp-*"):  # left by a worker killed mid-write
+        stale.unlink()
     (parts_dir / "_summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     if output.is_dir():
         shutil.rmtree(output)

@@ -208,7 +208,8 @@ def screen_partition(ctx: _Context, plan: _Plan, part: Partition) -> dict[str, A
         else:
             result = bulk.screen_points(ctx.snapshot, ctx.catalogue, ids, lon, lat, industry, missing=missing)
     target = Path(plan.parts_dir) / f"part-{part.index:05d}.parquet"
-    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    # A hidden temporary name: a part left half-written by a killed worker is never read as data.
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     # zstd level 1 and statistics only where readers filter (id, coordinates): half the write
     # time of the defaults on dictionary-encoded answers, and smaller files.
     pq.write_table(
