@@ -135,7 +135,7 @@ def start(
     with translate_errors(), engine.begin() as conn:
         conn.execute(
             update(bulk_job)
-            .where(bulk_job.c.id == job_id)
+            .where(bulk_job.c.id == job_id, bulk_job.c.status != "cancelled")  # a cancel stays a cancel
             .values(
                 status="running",
                 partitions_total=partitions_total,

@@ -384,6 +384,8 @@ def run_job(
             rows_done=sum(c["rows"] for c in done_counts.values()),
             rows_error=sum(sum(c["by_error"].values()) for c in done_counts.values()),
         )
+        if jobs.status_of(engine, job_id) == "cancelled":
+            return _reload(engine, job_id)
         progress = Progress(
             job_id,
             staged.rows,

@@ -63,6 +63,7 @@ def api(
     settings.bulk.jobs_dir = tmp_path_factory.mktemp("jobs")
     settings.bulk.scheduler = dask_client.scheduler.address
     settings.bulk.max_upload_bytes = 2_000_000
+    settings.bulk.partition_rows = 1000
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -396,3 +397,21 @@ def test_geopackage_shapefile_and_xlsx_inputs_in_other_crs(
     book.save(tmp_path / "sites.xlsx")
     xlsx = _run(engine, dask_client, tmp_path / "sites.xlsx", tmp_path / "xlsx.parquet", crs="GCJ-02")
     assert {r["id"]: r["unit_code"] for r in xlsx} == reference
+
+
+def test_api_delete_cancels_a_running_job(api: TestClient) -> None:
+    sites = _sites(60_000, seed=5)
+    body = "id,lon,lat\n" + "".join(f"{s['编号']},{s['lon']},{s['lat']}\n" for s in sites)
+    r = api.post(
+        "/v1/bulk-screenings", files={"file": ("many.csv", body, "text/csv")}, data={"industry": "2614"}
+    )
+    assert r.status_code == 202, r.text
+    url = r.json()["links"]["self"]
+    cancelled = api.delete(url).json()
+    assert cancelled["status"] == "cancelled"
+    time.sleep(3)  # partitions in flight finish; no new ones start
+    job = api.get(url).json()
+    assert job["status"] == "cancelled"
+    assert job["progress"]["partitions_done"] < 60
+    r = api.get(f"{url}/result")
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
