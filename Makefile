@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/ogc.py
 	$(BIN)/python bench/previews.py
+	$(BIN)/python bench/bulk.py
 
 db-up: install
 	$(BIN)/zoning db up

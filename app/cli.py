@@ -11,6 +11,7 @@ zoning unpublish LABEL           cancel a scheduled publish (audited)
 zoning audit verify              recompute the audit trail's hash chain; non-zero exit on a break
 zoning serve                     run the HTTP service (uvicorn)
 zoning run                       all of the above that a fresh machine needs, then serve
+zoning bulk INPUT --out OUTPUT   screen a file of sites in bulk on Dask (resumable)
 """
 
 from __future__ import annotations
@@ -274,6 +275,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_serve(settings, args)
 
 
+def cmd_bulk(settings: Settings, args: argparse.Namespace) -> int:
+    from app.bulk.cli import cmd_bulk as run_bulk
+
+    return run_bulk(_ensure_database(settings), args, _say)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zoning", description="Nanchang zoning service 南昌市生态环境分区管控服务"
@@ -335,6 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host")
         p.add_argument("--port", type=int)
         p.set_defaults(func=func)
+    from app.bulk.cli import add_parser as add_bulk_parser
+
+    add_bulk_parser(sub, cmd_bulk)
     return parser
 
 

@@ -20,6 +20,7 @@ from app import errors, guard, security
 from app.routes import (
     admin,
     batch,
+    bulk,
     datasets,
     health,
     industries,
@@ -97,6 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop.set()
             thread.join(timeout=5)
             app.state.key_cache.stop()
+            bulk_service = getattr(app.state, "bulk", None)
+            if bulk_service is not None:
+                bulk_service.close()
             engine.dispose()
 
     app = FastAPI(
@@ -147,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.reads, prefix="/v1", dependencies=reads)  # diff, export; drafts: admin
     app.include_router(maps.router, dependencies=reads)
     app.include_router(screenings.router, prefix="/v1", dependencies=screens)  # create and re-read
+    app.include_router(bulk.router, prefix="/v1", dependencies=screens)  # bulk jobs: the screen policy
     app.include_router(units.router, prefix="/v1", dependencies=reads)
     app.include_router(monitoring.router, prefix="/v1", dependencies=reads)
     app.include_router(industries.router, prefix="/v1", dependencies=reads)

@@ -155,6 +155,27 @@ class SecuritySettings(BaseSettings):
         return value
 
 
+class BulkSettings(BaseSettings):
+    """Bulk screening jobs (``POST /v1/bulk-screenings``): where files go, limits, the Dask cluster."""
+
+    model_config = SettingsConfigDict(env_prefix="ZONING_BULK_", env_file=".env", extra="ignore")
+
+    jobs_dir: Path = Field(default=Path(".data/bulk"), description="uploads, parts and results of jobs")
+    max_upload_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1, description="largest upload; larger is 413 before it is read"
+    )
+    allowed_paths: list[Path] = Field(
+        default_factory=list, description="server folders whose files an admin key may submit by path"
+    )
+    scheduler: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ZONING_DASK_SCHEDULER", "ZONING_BULK_SCHEDULER"),
+        description="address of an existing Dask scheduler; unset = an embedded LocalCluster",
+    )
+    workers: int | None = Field(default=None, ge=1, description="workers of the embedded cluster")
+    partition_rows: int = Field(default=1_000_000, ge=100)
+
+
 class Settings(BaseSettings):
     """All settings of one service instance."""
 
@@ -164,3 +185,4 @@ class Settings(BaseSettings):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     maps: MapSettings = Field(default_factory=MapSettings)
+    bulk: BulkSettings = Field(default_factory=BulkSettings)

@@ -258,3 +258,33 @@ api_key = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
 )
+
+bulk_job_status = Enum(
+    "queued", "running", "done", "failed", "cancelled", name="bulk_job_status", create_type=False
+)
+
+bulk_job = Table(
+    "bulk_job",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("status", bulk_job_status, nullable=False),
+    Column("caller", Text),
+    Column("input_name", Text, nullable=False),
+    Column("input_checksum", String(64), nullable=False),
+    Column("options", JSONB, nullable=False),
+    Column("version_id", Integer, ForeignKey("dataset_version.id", ondelete="RESTRICT"), nullable=False),
+    Column("dataset_checksum", String(64), nullable=False),
+    Column("output_path", Text, nullable=False),
+    Column("partitions_total", Integer),
+    Column("partitions_done", ARRAY(Integer), nullable=False),
+    Column("rows_total", BigInteger),
+    Column("rows_done", BigInteger, nullable=False),
+    Column("rows_error", BigInteger, nullable=False),
+    Column("summary", JSONB),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("timings", JSONB, nullable=False),
+)
+"""Bulk screening jobs (migration 0004): progress, partitions done, the version pinned."""

@@ -24,6 +24,7 @@ TABLES = {
     "audit_event",
     "audit_chain",
     "api_key",
+    "bulk_job",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from zoning.errors import InvalidInput
 from zoning.industry import IndustryCatalogue
 
 # GB/T 4754-2017 entries (codes and names as the standard lists them).
@@ -91,11 +92,7 @@ def test_covers_follows_the_hierarchy(rule: str, project: str, covered: bool) ->
 def test_resolve_keeps_the_code_and_finds_the_section() -> None:
     resolved = CATALOGUE.resolve("2614")
     assert (resolved.code, resolved.section, resolved.listed.code) == ("2614", "C", "2614")
-    # an unlisted class under a listed group resolves to the group, keeping its own code
-    unlisted = CATALOGUE.resolve("2619")
-    assert (unlisted.code, unlisted.section, unlisted.listed.code, unlisted.exact) == (
-        "2619",
-        "C",
-        "261",
-        False,
-    )
+    # issue 11: a code the catalogue does not list is refused, naming the field (never a silent guess)
+    with pytest.raises(InvalidInput) as refused:
+        CATALOGUE.resolve("2619")
+    assert refused.value.field == "industry"

@@ -1,0 +1,575 @@
+"""Bulk screening kernel: one partition of sites (arrays) → one table of answers, vectorised.
+
+Points are located per polygon, not per point: each layer's (few, prepared) geometries take the
+points inside their bounding box — found by binary search on the partition sorted by longitude —
+and ``intersects_xy`` decides them, the same rule as ``zoning.locate.locate_many`` (boundary
+included). A point's hits per layer are summarised as a 64-bit signature (XOR of one random word
+per record), so every distinct (units, water-source zones, red line, reserve zones, industry) key
+is found with one factorisation, and the verdict is asked of the domain's screening function once
+per key on a representative point, through :func:`screen_site` — the one adapter to the screening
+rules. Footprints (and points with a buffer) go through :func:`screen_site` row by row.
+
+No rule lives here: a verdict is whatever ``zoning.screening.screen`` says for that site.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+from pyproj import Transformer
+from shapely import Point
+from shapely.geometry.base import BaseGeometry
+
+from zoning import coords
+from zoning.errors import ZoningError
+from zoning.geometry_input import InputCrs
+from zoning.industry import IndustryCatalogue, ResolvedIndustry
+from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
+from zoning.snapshot import ZoningSnapshot
+
+FloatArray = npt.NDArray[np.float64]
+
+ERROR_CODES = {
+    "missing_coordinate": "坐标缺失 missing coordinate",
+    "invalid_coordinate": "坐标不是有效数字或超出范围 coordinate is not a valid number or out of range",
+    "outside_city": "位于南昌市域外 outside Nanchang",
+    "unknown_industry": "行业代码不在 GB/T 4754-2017 中 industry code not in GB/T 4754-2017",
+    "invalid_geometry": "几何无效 invalid geometry",
+    "invalid_buffer": f"缓冲距离须在 0…{MAX_BUFFER_M:.0f} m buffer outside 0…{MAX_BUFFER_M:.0f} m",
+}
+"""Per-row error codes of the ``error`` column, with their bilingual meaning."""
+
+OUTPUT_COLUMNS = [
+    "id",
+    "lon",
+    "lat",
+    "division_code",
+    "unit_code",
+    "unit_name_zh",
+    "unit_class",
+    "boundary_units",
+    "water_protection_zones",
+    "ecological_redline",
+    "nature_reserve_zones",
+    "industry",
+    "verdict",
+    "verdict_label_zh",
+    "finding_codes",
+    "findings_prohibited",
+    "findings_conditional",
+    "findings_notice",
+    "error",
+]
+"""Columns of every answer table, in order (zone columns: ``code:grade`` items joined by ``;``)."""
+
+
+# ------------------------------------------------------------------------------ the adapter
+
+
+@dataclass(frozen=True)
+class SiteVerdict:
+    """What a bulk row keeps of one screening answer."""
+
+    verdict: str
+    verdict_label_zh: str
+    finding_codes: str
+    """``;``-joined ``layer:subject`` of each finding, in the answer's order (worst first)"""
+    counts: tuple[int, int, int]
+    """(prohibited, conditional, notice) findings"""
+    units: tuple[str, ...]
+    water_zones: tuple[str, ...]
+    redlines: tuple[str, ...]
+    reserve_zones: tuple[str, ...]
+
+
+def _finding_code(finding: dict[str, Any]) -> str:
+    """``layer:subject``, with the dimension and clause number for an access-list clause."""
+    citation = finding.get("citation") or {}
+    if finding["layer"] == "access_list" and "clause_no" in citation:
+        return f"access_list:{finding['subject']}/{citation['dimension']}/{citation['clause_no']}"
+    return f"{finding['layer']}:{finding['subject']}"
+
+
+def screen_site(
+    snapshot: ZoningSnapshot,
+    catalogue: IndustryCatalogue,
+    footprint: BaseGeometry,
+    industry: ResolvedIndustry,
+    buffer_m: float = 0.0,
+) -> SiteVerdict:
+    """Screen one site with the same function as ``POST /v1/screenings`` and keep the bulk fields.
+
+    The single point where bulk screening meets the screening rules: re-point this adapter when
+    the screening function or its result type changes, nothing else.
+    """
+    result = screen(snapshot, ScreeningRequest(footprint, industry, buffer_m=buffer_m), catalogue).to_dict()
+    findings = result["findings"]
+    counts = tuple(
+        sum(1 for f in findings if f["severity"] == s) for s in ("prohibited", "conditional", "notice")
+    )
+    layers = result["layers"]
+
+    def touched(name: str, fmt: str) -> tuple[str, ...]:
+        return tuple(fmt.format(**f) for f in layers[name]["features"] if f["reached_by"] == "footprint")
+
+    return SiteVerdict(
+        verdict=result["verdict"],
+        verdict_label_zh=result["verdict_label_zh"],
+        finding_codes=";".join(_finding_code(f) for f in findings),
+        counts=(counts[0], counts[1], counts[2]),
+        units=touched("control_units", "{code}"),
+        water_zones=touched("water_protection_zones", "{source_code}:{grade}"),
+        redlines=touched("ecological_redline", "{code}"),
+        reserve_zones=touched("nature_reserve_zones", "{reserve_code}:{zone}"),
+    )
+
+
+# ------------------------------------------------------------------------------ coordinates
+
+
+_GK_TRANSFORMERS: dict[int, Transformer] = {}
+
+
+def to_storage_xy(x: FloatArray, y: FloatArray, crs: InputCrs) -> tuple[FloatArray, FloatArray]:
+    """Bring coordinate arrays to EPSG:4490 lon/lat; rows that cannot be (non-finite) become NaN.
+
+    The same conversions as ``zoning.geometry_input.to_storage`` (EPSG:4326 taken as EPSG:4490,
+    GCJ-02/BD-09 removed by :mod:`zoning.coords`, Gauss–Krüger by pyproj), on arrays, so that one
+    bad row does not fail its partition.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if crs.kind == "gcj02":
+        lon, lat = coords.gcj02_to_wgs84(x, y)
+    elif crs.kind == "bd09":
+        lon, lat = coords.bd09_to_wgs84(x, y)
+    elif crs.kind == "gk" and crs.epsg is not None:
+        tr = _GK_TRANSFORMERS.get(crs.epsg)
+        if tr is None:
+            tr = _GK_TRANSFORMERS[crs.epsg] = Transformer.from_crs(crs.epsg, 4490, always_xy=True)
+        lon, lat = tr.transform(x, y)
+    else:
+        lon, lat = x, y
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat)) | (np.abs(lon) > 180) | (np.abs(lat) > 90)
+    return np.where(bad, np.nan, lon), np.where(bad, np.nan, lat)
+
+
+# ------------------------------------------------------------------------------ the point kernel
+
+
+@dataclass(frozen=True)
+class _Hits:
+    first: npt.NDArray[np.int64]
+    """lowest record index hit per point, -1 for none"""
+    signature: npt.NDArray[np.uint64]
+    """XOR of the records' words: equal signatures ⇔ equal sets of records (up to 2^-64)"""
+
+
+def _words(n: int, salt: int) -> npt.NDArray[np.uint64]:
+    return np.random.default_rng(0x5EED + salt).integers(1, 2**63, size=max(n, 1), dtype=np.uint64)
+
+
+def _layer_hits(geometries: Sequence[BaseGeometry], xs: FloatArray, ys: FloatArray, salt: int) -> _Hits:
+    """Hits of one layer for points sorted by x (``xs`` ascending, NaN last)."""
+    n = xs.size
+    first = np.full(n, -1, dtype=np.int64)
+    signature = np.zeros(n, dtype=np.uint64)
+    words = _words(len(geometries), salt)
+    # Records are in code order: walking them backwards lets the lowest index write ``first`` last.
+    for j in range(len(geometries) - 1, -1, -1):
+        geometry = geometries[j]
+        minx, miny, maxx, maxy = geometry.bounds
+        lo, hi = int(np.searchsorted(xs, minx, side="left")), int(np.searchsorted(xs, maxx, side="right"))
+        if hi <= lo:
+            continue
+        y = ys[lo:hi]
+        candidates = np.flatnonzero((y >= miny) & (y <= maxy)) + lo
+        if candidates.size == 0:
+            continue
+        inside = candidates[shapely.intersects_xy(geometry, xs[candidates], ys[candidates])]
+        first[inside] = j
+        signature[inside] ^= words[j]
+    return _Hits(first, signature)
+
+
+def _factorize(values: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(code per row, first row of each code) of a uint64 array."""
+    codes, uniques = pd.factorize(values)
+    first = np.zeros(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)
+    return codes.astype(np.int64), first
+
+
+def _dictionary(indices: npt.NDArray[np.int64], labels: Sequence[str | None]) -> pa.DictionaryArray:
+    """A dictionary-encoded string column; index -1 (or a None label) is null."""
+    labels_arr = pa.array(list(labels) or [""], type=pa.string())
+    valid = indices >= 0
+    if len(labels):
+        valid &= np.array([v is not None for v in labels], dtype=bool)[np.clip(indices, 0, None)]
+    idx = pa.array(np.where(valid, indices, 0).astype(np.int32), mask=~valid)
+    return pa.DictionaryArray.from_arrays(idx, labels_arr.fill_null(""))
+
+
+def _layer_labels(
+    records: Sequence[Any], hits: _Hits, fmt: str, xs: FloatArray, ys: FloatArray
+) -> tuple[npt.NDArray[np.int64], list[list[str]]]:
+    """Per point a code into the list of label lists (the records hit), computed once per signature."""
+    codes, reps = _factorize(hits.signature)
+    lists: list[list[str]] = []
+    for r in reps.tolist():
+        if hits.signature[r] == 0:
+            lists.append([])
+            continue
+        point = Point(float(xs[r]), float(ys[r]))
+        lists.append([fmt.format(r=rec) for rec in records if rec.geometry.intersects(point)])
+    return codes, lists
+
+
+_VERDICT_CACHE: dict[tuple[str, int, str], SiteVerdict] = {}
+_VERDICT_LOCK = threading.Lock()
+
+
+def _cached_verdict(
+    snapshot: ZoningSnapshot,
+    catalogue: IndustryCatalogue,
+    key: int,
+    industry: ResolvedIndustry,
+    lon: float,
+    lat: float,
+) -> SiteVerdict:
+    """Verdict for one (layers signature, industry) key, screened once per worker and version."""
+    cache_key = (snapshot.version.checksum, key, industry.code)
+    found = _VERDICT_CACHE.get(cache_key)
+    if found is None:
+        found = screen_site(snapshot, catalogue, Point(lon, lat), industry)
+        with _VERDICT_LOCK:
+            if len(_VERDICT_CACHE) > 200_000:
+                _VERDICT_CACHE.clear()
+            _VERDICT_CACHE[cache_key] = found
+    return found
+
+
+def _resolve_industries(
+    catalogue: IndustryCatalogue, industry: pa.Array | None, n: int
+) -> tuple[npt.NDArray[np.int64], list[ResolvedIndustry | None], list[str]]:
+    """(code index per row, -1 for none; the resolved industries; their codes as given)."""
+    if industry is None:
+        return np.full(n, -1, dtype=np.int64), [], []
+    text = pc.utf8_trim_whitespace(pc.cast(industry, pa.string()))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    encoded = (
+        pc.dictionary_encode(text).combine_chunks()
+        if isinstance(text, pa.ChunkedArray)
+        else pc.dictionary_encode(text)
+    )
+    given = [str(v) for v in encoded.dictionary.to_pylist()]
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    resolved: list[ResolvedIndustry | None] = []
+    for code in given:
+        try:
+            resolved.append(catalogue.resolve(code, field="industry"))
+        except ZoningError:
+            resolved.append(None)
+    return codes, resolved, given
+
+
+def _prepared(snapshot: ZoningSnapshot) -> None:
+    """Prepare the snapshot's polygons (a no-op when they are): a snapshot unpickled on a Dask
+    worker arrives with unprepared geometries, and unprepared ``intersects_xy`` is ~100× slower."""
+    if not shapely.is_prepared(snapshot.city):
+        shapely.prepare(snapshot.city)
+        for layer in (snapshot.units, snapshot.water_zones, snapshot.redlines, snapshot.reserve_zones):
+            shapely.prepare(np.array([r.geometry for r in layer.records], dtype=object))
+
+
+_ERROR_LIST = list(ERROR_CODES)
+_K = [
+    np.uint64(k)
+    for k in (
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0x27D4EB2F165667C5,
+        0x85EBCA77C2B2AE63,
+    )
+]
+
+
+def screen_points(
+    snapshot: ZoningSnapshot,
+    catalogue: IndustryCatalogue,
+    ids: pa.Array,
+    lon: FloatArray,
+    lat: FloatArray,
+    industry: pa.Array | None = None,
+    *,
+    missing: npt.NDArray[np.bool_] | None = None,
+) -> pa.Table:
+    """Screen a partition of EPSG:4490 points; one answer row per input row, in input order.
+
+    ``lon``/``lat`` are NaN for rows whose coordinates could not be read (``missing`` marks the
+    empty ones). ``industry`` (optional) holds a GB/T 4754 code per row; rows without one get the
+    location only (verdict null). String columns come back dictionary-encoded.
+    """
+    _prepared(snapshot)
+    n = lon.size
+    order = np.argsort(lon, kind="stable")  # NaN sorts last
+    xs, ys = lon[order], lat[order]
+    hits = {
+        name: _layer_hits([r.geometry for r in getattr(snapshot, name).records], xs, ys, salt)
+        for salt, name in enumerate(("units", "water_zones", "redlines", "reserve_zones"), start=1)
+    }
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = np.arange(n)
+    units = hits["units"]
+    unit_first = units.first[inverse]
+    inside_sorted = units.first >= 0
+    records = snapshot.units.records
+    columns: dict[str, pa.Array] = {
+        "id": pc.cast(ids, pa.string()),
+        "lon": pa.array(lon),
+        "lat": pa.array(lat),
+        "division_code": _dictionary(unit_first, [u.division_code for u in records]),
+        "unit_code": _dictionary(unit_first, [u.code for u in records]),
+        "unit_name_zh": _dictionary(unit_first, [u.name_zh for u in records]),
+        "unit_class": _dictionary(unit_first, [u.control_class.value for u in records]),
+    }
+    formats = {
+        "boundary_units": ("units", "{r.code}"),
+        "water_protection_zones": ("water_zones", "{r.source_code}:{r.grade.value}"),
+        "ecological_redline": ("redlines", "{r.code}"),
+        "nature_reserve_zones": ("reserve_zones", "{r.reserve_code}:{r.zone.value}"),
+    }
+    for column, (layer, fmt) in formats.items():
+        codes, lists = _layer_labels(getattr(snapshot, layer).records, hits[layer], fmt, xs, ys)
+        labels = [";".join(items[1:] if column == "boundary_units" else items) for items in lists]
+        columns[column] = _dictionary(np.where(inside_sorted, codes, -1)[inverse], labels)
+
+    ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
+    columns["industry"] = _dictionary(ind_codes, given)
+    ind_sorted = ind_codes[order]
+    known = np.array([r is not None for r in resolved] + [False], dtype=bool)[ind_sorted]
+    todo = np.flatnonzero(inside_sorted & known & (ind_sorted >= 0))
+    key_code = np.full(n, -1, dtype=np.int64)
+    answers: list[SiteVerdict] = []
+    if todo.size:
+        # One key per (units, water zones, red line, reserve zones, industry); mixed with odd
+        # multipliers so that equal keys ⇔ equal hit sets and industry up to a 2^-64 chance.
+        sig = (
+            hits["units"].signature[todo] * _K[0]
+            ^ hits["water_zones"].signature[todo] * _K[1]
+            ^ hits["redlines"].signature[todo] * _K[2]
+            ^ hits["reserve_zones"].signature[todo] * _K[3]
+        )
+        key = sig ^ (ind_sorted[todo].astype(np.uint64) + np.uint64(1)) * _K[4]
+        codes, reps = _factorize(key)
+        answers = [
+            _cached_verdict(
+                snapshot,
+                catalogue,
+                int(sig[r]),
+                resolved[int(ind_sorted[todo[r]])],  # type: ignore[arg-type]
+                float(xs[todo[r]]),
+                float(ys[todo[r]]),
+            )
+            for r in reps.tolist()
+        ]
+        key_code[todo] = codes
+    key_code = key_code[inverse]
+    columns["verdict"] = _dictionary(key_code, [a.verdict for a in answers])
+    columns["verdict_label_zh"] = _dictionary(key_code, [a.verdict_label_zh for a in answers])
+    columns["finding_codes"] = _dictionary(key_code, [a.finding_codes for a in answers])
+    for k, name in enumerate(("findings_prohibited", "findings_conditional", "findings_notice")):
+        values = np.array([a.counts[k] for a in answers] + [0], dtype=np.int32)[key_code]
+        columns[name] = pa.array(values, mask=key_code < 0)
+
+    error = np.full(n, -1, dtype=np.int64)
+    error[~(unit_first >= 0)] = _ERROR_LIST.index("outside_city")
+    nan = np.isnan(lon) | np.isnan(lat)
+    error[nan] = _ERROR_LIST.index("invalid_coordinate")
+    if missing is not None:
+        error[nan & missing] = _ERROR_LIST.index("missing_coordinate")
+    error[(unit_first >= 0) & (ind_codes >= 0) & ~known[inverse]] = _ERROR_LIST.index("unknown_industry")
+    columns["error"] = _dictionary(error, _ERROR_LIST)
+    return pa.table(columns).select(OUTPUT_COLUMNS).cast(OUTPUT_SCHEMA)
+
+
+# ------------------------------------------------------------------------------ footprints
+
+
+def _hits_per_row(layer: Any, geometries: npt.NDArray[np.object_]) -> list[list[int]]:
+    """Per footprint, the record indexes (in code order) of a layer it intersects: one tree query."""
+    out: list[list[int]] = [[] for _ in range(len(geometries))]
+    if not layer.records or not len(geometries):
+        return out
+    pairs = layer.tree.query(geometries, predicate="intersects")
+    if pairs.shape[1] == 0:
+        return out
+    order = np.lexsort((pairs[1], pairs[0]))
+    rows, records = pairs[0][order], pairs[1][order]
+    cuts = np.flatnonzero(np.diff(rows)) + 1
+    for chunk_rows, chunk_records in zip(np.split(rows, cuts), np.split(records, cuts), strict=True):
+        out[int(chunk_rows[0])] = chunk_records.tolist()
+    return out
+
+
+def _only(geoms: npt.NDArray[np.object_], keep: npt.NDArray[np.bool_]) -> npt.NDArray[np.object_]:
+    out = np.full(len(geoms), None, dtype=object)
+    out[keep] = geoms[keep]
+    return out
+
+
+def screen_footprints(
+    snapshot: ZoningSnapshot,
+    catalogue: IndustryCatalogue,
+    ids: Sequence[Any],
+    geometries: Sequence[BaseGeometry | None],
+    industry: pa.Array | None = None,
+    buffer_m: FloatArray | None = None,
+) -> pa.Table:
+    """Screen footprints (EPSG:4490) with :func:`screen_site`; one answer row per input row.
+
+    The layers each footprint touches are found with one tree query per layer for the whole
+    partition. Rows without an industry are screened against the location only (``verdict`` null).
+    """
+    _prepared(snapshot)
+    n = len(geometries)
+    geoms = np.array(list(geometries), dtype=object)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    valid = present & shapely.is_valid(geoms)
+    inside = valid & shapely.intersects(snapshot.city, _only(geoms, valid))
+    usable = _only(geoms, inside)
+    hits = {
+        name: _hits_per_row(getattr(snapshot, name), usable)
+        for name in ("units", "water_zones", "redlines", "reserve_zones")
+    }
+    centroids = shapely.centroid(_only(geoms, present))
+    cx, cy = shapely.get_x(centroids), shapely.get_y(centroids)
+    ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
+    rows: list[dict[str, Any]] = []
+    for i in range(n):
+        row: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS)
+        row["id"] = str(ids[i])
+        row["industry"] = given[ind_codes[i]] if ind_codes[i] >= 0 else None
+        buffer = float(buffer_m[i]) if buffer_m is not None and np.isfinite(buffer_m[i]) else 0.0
+        if present[i]:
+            row["lon"], row["lat"] = round(float(cx[i]), 7), round(float(cy[i]), 7)
+        if not present[i]:
+            row["error"] = "missing_coordinate"
+        elif not valid[i]:
+            row["error"] = "invalid_geometry"
+        elif not inside[i] or not hits["units"][i]:
+            row["error"] = "outside_city"
+        elif not 0 <= buffer <= MAX_BUFFER_M:
+            row["error"] = "invalid_buffer"
+        elif ind_codes[i] >= 0 and resolved[ind_codes[i]] is None:
+            row["error"] = "unknown_industry"
+        else:
+            found = {name: layer_hits[i] for name, layer_hits in hits.items()}
+            _fill_footprint_row(
+                row,
+                snapshot,
+                catalogue,
+                geoms[i],
+                found,
+                resolved[ind_codes[i]] if ind_codes[i] >= 0 else None,
+                buffer,
+            )
+        rows.append(row)
+    return _rows_table(rows)
+
+
+_COUNT_COLUMNS = ("findings_prohibited", "findings_conditional", "findings_notice")
+_DICT = pa.dictionary(pa.int32(), pa.string())
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field(
+            name,
+            pa.string()
+            if name == "id"
+            else pa.float64()
+            if name in ("lon", "lat")
+            else pa.int32()
+            if name in _COUNT_COLUMNS
+            else _DICT,
+        )
+        for name in OUTPUT_COLUMNS
+    ]
+)
+"""The Arrow schema of every answer table: strings dictionary-encoded (few distinct values)."""
+
+
+def _rows_table(rows: list[dict[str, Any]]) -> pa.Table:
+    plain = pa.schema([pa.field(f.name, pa.string() if f.type == _DICT else f.type) for f in OUTPUT_SCHEMA])
+    table = pa.Table.from_pylist(rows, schema=plain)
+    return pa.table(
+        [
+            pc.dictionary_encode(c).cast(_DICT) if f.type == _DICT else c
+            for c, f in zip(table.columns, OUTPUT_SCHEMA, strict=True)
+        ],
+        schema=OUTPUT_SCHEMA,
+    )
+
+
+def _fill_footprint_row(
+    row: dict[str, Any],
+    snapshot: ZoningSnapshot,
+    catalogue: IndustryCatalogue,
+    geometry: BaseGeometry,
+    found: dict[str, list[int]],
+    industry: ResolvedIndustry | None,
+    buffer: float,
+) -> None:
+    units = [snapshot.units.records[i] for i in found["units"]]
+    row["unit_code"] = units[0].code
+    row["unit_name_zh"] = units[0].name_zh
+    row["unit_class"] = units[0].control_class.value
+    row["division_code"] = units[0].division_code
+    row["boundary_units"] = ";".join(u.code for u in units[1:])
+    water = tuple(
+        f"{z.source_code}:{z.grade.value}"
+        for z in (snapshot.water_zones.records[i] for i in found["water_zones"])
+    )
+    red = tuple(snapshot.redlines.records[i].code for i in found["redlines"])
+    reserve = tuple(
+        f"{z.reserve_code}:{z.zone.value}"
+        for z in (snapshot.reserve_zones.records[i] for i in found["reserve_zones"])
+    )
+    row["water_protection_zones"] = ";".join(water)
+    row["ecological_redline"] = ";".join(red)
+    row["nature_reserve_zones"] = ";".join(reserve)
+    if industry is None:
+        return
+    key = (snapshot.version.checksum, tuple(u.code for u in units), water, red, reserve, industry.code)
+    answer = _FOOTPRINT_CACHE.get(key) if buffer == 0 else None
+    if answer is None:
+        answer = screen_site(snapshot, catalogue, geometry, industry, buffer)
+        # Without a buffer a verdict depends only on the records the footprint touches and the
+        # industry; it is reused for the next footprint with the same key only when the
+        # screening saw exactly the records found here (a boundary-touching case never is).
+        if (
+            buffer == 0
+            and (answer.units, answer.water_zones, answer.redlines, answer.reserve_zones) == key[1:5]
+        ):
+            with _VERDICT_LOCK:
+                if len(_FOOTPRINT_CACHE) > 100_000:
+                    _FOOTPRINT_CACHE.clear()
+                _FOOTPRINT_CACHE[key] = answer
+    row["verdict"] = answer.verdict
+    row["verdict_label_zh"] = answer.verdict_label_zh
+    row["finding_codes"] = answer.finding_codes
+    row["findings_prohibited"], row["findings_conditional"], row["findings_notice"] = answer.counts
+
+
+_FOOTPRINT_CACHE: dict[tuple[Any, ...], SiteVerdict] = {}
