@@ -162,7 +162,10 @@ class BulkSettings(BaseSettings):
 
     jobs_dir: Path = Field(default=Path(".data/bulk"), description="uploads, parts and results of jobs")
     max_upload_bytes: int = Field(
-        default=512 * 1024 * 1024, ge=1, description="largest upload; larger is 413 before it is read"
+        default=512 * 1024 * 1024,
+        ge=1,
+        le=8 * 1024**3,
+        description="largest upload; larger is 413 before it is read",
     )
     allowed_paths: list[Path] = Field(
         default_factory=list, description="server folders whose files an admin key may submit by path"

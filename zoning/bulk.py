@@ -25,13 +25,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from pyproj import Transformer
 from shapely import Point
 from shapely.geometry.base import BaseGeometry
 
 from zoning import coords
+from zoning import crs as crs_mod
+from zoning.crs import InputCrs
 from zoning.errors import ZoningError
-from zoning.geometry_input import InputCrs
 from zoning.industry import IndustryCatalogue, ResolvedIndustry
 from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
 from zoning.snapshot import ZoningSnapshot
@@ -136,9 +136,6 @@ def screen_site(
 # ------------------------------------------------------------------------------ coordinates
 
 
-_GK_TRANSFORMERS: dict[int, Transformer] = {}
-
-
 def to_storage_xy(x: FloatArray, y: FloatArray, crs: InputCrs) -> tuple[FloatArray, FloatArray]:
     """Bring coordinate arrays to EPSG:4490 lon/lat; rows that cannot be (non-finite) become NaN.
 
@@ -153,10 +150,7 @@ def to_storage_xy(x: FloatArray, y: FloatArray, crs: InputCrs) -> tuple[FloatArr
     elif crs.kind == "bd09":
         lon, lat = coords.bd09_to_wgs84(x, y)
     elif crs.kind == "gk" and crs.epsg is not None:
-        tr = _GK_TRANSFORMERS.get(crs.epsg)
-        if tr is None:
-            tr = _GK_TRANSFORMERS[crs.epsg] = Transformer.from_crs(crs.epsg, 4490, always_xy=True)
-        lon, lat = tr.transform(x, y)
+        lon, lat = crs_mod.transformer(crs.epsg).transform(x, y)
     else:
         lon, lat = x, y
     lon = np.asarray(lon, dtype=np.float64)

@@ -20,8 +20,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from zoning.crs import InputCrs, resolve_crs
 from zoning.errors import InvalidInput
-from zoning.geometry_input import InputCrs, _crs_from_pyproj, resolve_crs
+from zoning.geometry_input import _crs_from_pyproj
 
 FORMATS = {
     ".csv": "csv",

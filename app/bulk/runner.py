@@ -37,8 +37,8 @@ from geodata import jobs, repository
 from geodata.database import translate_errors
 from geodata.models import dataset_version
 from zoning import bulk
+from zoning.crs import InputCrs, resolve_crs
 from zoning.errors import InvalidInput
-from zoning.geometry_input import InputCrs, resolve_crs
 from zoning.industry import IndustryCatalogue
 from zoning.screening import MAX_BUFFER_M
 from zoning.snapshot import ZoningSnapshot

@@ -25,11 +25,14 @@ from app.bulk.runner import BulkOptions, prepare_job
 from app.bulk.service import BulkService
 from app.deps import ConnectionDep
 from app.errors import PROBLEM_JSON
+from app.guard import body_limit
 from app.security import Principal, screen_access
 from geodata import jobs
 from geodata.database import translate_errors
 from zoning.errors import InvalidInput
 
+BULK_BODY_CEILING = 8 * 1024**3
+"""The largest bulk upload any configuration may allow (``ZONING_BULK_MAX_UPLOAD_BYTES`` is bounded by it)."""
 router = APIRouter(tags=["bulk screening"])
 PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 OPTION_FIELDS = ("id_col", "lon_col", "lat_col", "geometry_col", "industry_col", "industry", "crs", "as_of")
@@ -120,9 +123,24 @@ def _allowed_path(request: Request, text: str, principal: Principal) -> Path:
     summary="Screen a file of sites in bulk (202 with the job URL)",
     responses={202: {"description": "the job, queued"}, 411: PROBLEM, 413: PROBLEM, 422: PROBLEM},
     openapi_extra={
+        # The guard's ceiling; the configured ZONING_BULK_MAX_UPLOAD_BYTES (≤ this) is checked by the route.
+        **body_limit(BULK_BODY_CEILING),
         "requestBody": {
             "required": True,
             "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "path": {
+                                "type": "string",
+                                "description": "admin only: a file under an allowed folder",
+                            },
+                            **{name: {"type": "string"} for name in OPTION_FIELDS},
+                            "buffer_m": {"type": "number", "minimum": 0, "maximum": 5000},
+                        },
+                    }
+                },
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
@@ -140,9 +158,9 @@ def _allowed_path(request: Request, text: str, principal: Principal) -> Path:
                             "buffer_m": {"type": "number", "minimum": 0, "maximum": 5000},
                         },
                     }
-                }
+                },
             },
-        }
+        },
     },
 )
 async def create_bulk_screening(

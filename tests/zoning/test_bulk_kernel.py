@@ -17,7 +17,7 @@ from shapely.geometry import Point
 
 from zoning import coords
 from zoning.bulk import screen_footprints, screen_points, screen_site, to_storage_xy
-from zoning.geometry_input import BD09, GCJ02, WGS84, resolve_crs
+from zoning.crs import BD09, GCJ02, WGS84, resolve_crs
 from zoning.industry import IndustryCatalogue
 from zoning.screening import ScreeningRequest, screen
 from zoning.snapshot import (
@@ -115,7 +115,7 @@ def test_each_verdict_is_the_screening_functions_answer_for_that_row_alone() -> 
         if row["verdict"] is None:
             continue
         industry = CATALOGUE.resolve(row["industry"])
-        alone = screen(SNAP, ScreeningRequest(Point(row["lon"], row["lat"]), industry), CATALOGUE)
+        alone = screen(SNAP, ScreeningRequest(Point(row["lon"], row["lat"]), industry), CATALOGUE).to_dict()
         assert row["verdict"] == alone["verdict"], row["id"]
         assert row["findings_prohibited"] == sum(f["severity"] == "prohibited" for f in alone["findings"])
     rows = {r["id"]: r for r in _table().to_pylist()}
