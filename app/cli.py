@@ -5,7 +5,7 @@ zoning migrate [REVISION]        Alembic upgrade (default head)
 zoning load                      load the bundled Nanchang dataset (idempotent)
 zoning validate [--version L]    coverage report of the bundled dataset; non-zero exit when off
 zoning keys create|revoke|list   API keys (stored hashed; every change audited)
-zoning serve                     run the HTTP service (uvicorn)
+zoning serve [--workers N]       run the HTTP service (uvicorn, uvloop + httptools)
 zoning run                       all of the above that a fresh machine needs, then serve
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -205,14 +206,22 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve with uvicorn on uvloop + httptools (``uvicorn[standard]``), ``--workers`` processes.
+
+    Each worker builds the app from the environment (``app.main:create_app`` as a factory), so
+    each builds its own snapshot once in its lifespan; the processes share nothing but the port.
+    """
     import uvicorn
 
-    from app.main import create_app
-
+    workers = args.workers or os.cpu_count() or 1
     uvicorn.run(
-        create_app(settings),
+        "app.main:create_app",
+        factory=True,
         host=args.host or settings.service.host,
         port=args.port or settings.service.port,
+        workers=workers,
+        loop="auto",  # uvloop when installed (it is, with uvicorn[standard])
+        http="auto",  # httptools likewise
         log_level="info",
     )
     return 0
@@ -270,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help="serve the API" if name == "serve" else "database + data + serve")
         p.add_argument("--host")
         p.add_argument("--port", type=int)
+        p.add_argument(
+            "--workers", type=int, help="worker processes, each with its own snapshot (default: CPU count)"
+        )
         p.set_defaults(func=func)
     return parser
 

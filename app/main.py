@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from app import errors, security
+from app.middleware import ServiceHeadersMiddleware
 from app.routes import (
     admin,
     batch,
@@ -102,8 +103,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = security._KeyCache()
     app.state.rate_limiter = security.RateLimiter(settings.security.rate_limit_per_minute)
     errors.install(app)
+    # Pure ASGI, once per request: security headers + CSP and the request id (app/middleware.py).
+    csp = security.content_security_policy(settings.maps.tile_url)
     app.add_middleware(
-        security.SecurityHeadersMiddleware, csp=security.content_security_policy(settings.maps.tile_url)
+        ServiceHeadersMiddleware,
+        headers=[*security.SECURITY_HEADERS.items(), ("Content-Security-Policy", csp)],
     )
     if settings.security.cors_origins:
         app.add_middleware(
