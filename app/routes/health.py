@@ -27,7 +27,7 @@ _LIVE = b'{"status":"ok"}'
 async def check_liveness() -> Response:
     """200 while the process serves requests; says nothing about the database.
 
-    ``async`` and a fixed body: no worker-thread hop and no serialisation (bench/http.py measures it
+    ``async`` and a fixed body: no worker-thread hop and no serialisation (bench/serving.py measures it
     against a bare FastAPI ``/ping``)."""
     return Response(_LIVE, media_type="application/json")
 

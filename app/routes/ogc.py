@@ -20,10 +20,9 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from app.ogc import cql2, html, query, tiles
-from app.ogc.collections import COLLECTIONS, Collection
+from app.ogc import cql2, html
 from app.ogc.crs import (
     CRS84,
     DEFAULT,
@@ -35,9 +34,10 @@ from app.ogc.crs import (
 )
 from app.ogc.errors import InvalidQuery
 from app.security import read_access
-from geodata import models as m
 from geodata import repository
 from geodata.database import translate_errors
+from geodata.ogc import query, tiles
+from geodata.ogc.collections import COLLECTIONS, Collection
 from zoning.errors import NotFound
 from zoning.snapshot import VersionInfo
 
@@ -167,9 +167,7 @@ def _version(request: Request) -> tuple[VersionInfo, datetime | None]:
     published = _VERSION_META.get(key)
     if published is None:
         with translate_errors(), engine.connect() as conn:
-            published = conn.execute(
-                select(m.dataset_version.c.published_at).where(m.dataset_version.c.id == info.id)
-            ).scalar_one_or_none() or datetime(1970, 1, 1, tzinfo=UTC)
+            published = query.published_at(conn, info.id) or datetime(1970, 1, 1, tzinfo=UTC)
         _VERSION_META.put(key, published)
     return info, published
 

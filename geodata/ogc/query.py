@@ -8,15 +8,39 @@ PostGIS as GeoJSON text in the asked CRS and axis order, and is embedded as-is i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import Connection, Integer, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.ogc.collections import Collection
-from app.ogc.crs import DEFAULT, SupportedCrs
+from geodata import models as m
 from geodata.models import STORAGE_SRID
+from geodata.ogc.collections import Collection
+
+
+class OutputCrs(Protocol):
+    """What the geometry output needs of a CRS: its SRID, axis order and decimals."""
+
+    @property
+    def srid(self) -> int: ...
+    @property
+    def yx(self) -> bool: ...
+    @property
+    def decimals(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class _Crs84:
+    """OGC CRS84 (WGS 84 lon/lat), the OGC API default output CRS, at ≈1 cm (7 decimals)."""
+
+    srid: int = 4326
+    yx: bool = False
+    decimals: int = 7
+
+
+CRS84_OUTPUT: OutputCrs = _Crs84()
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 10
@@ -30,7 +54,7 @@ class ItemQuery:
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     bbox: tuple[float, float, float, float] | None = None  # EPSG:4490 lon/lat
-    crs: SupportedCrs | None = None
+    crs: OutputCrs | None = None  # None: storage CRS, lon/lat, 7 decimals
     conditions: list[ColumnElement[bool]] = field(default_factory=list)
 
 
@@ -42,7 +66,7 @@ class Page:
     number_matched: int
 
 
-def output_geometry(collection: Collection, crs: SupportedCrs) -> Any:
+def output_geometry(collection: Collection, crs: OutputCrs) -> Any:
     """GeoJSON text of the geometry in ``crs``, in its authority axis order."""
     geom: Any = collection.geometry
     if crs.srid != STORAGE_SRID:
@@ -77,7 +101,7 @@ def _feature(collection: Collection, row: Any) -> dict[str, Any]:
     }
 
 
-def _columns(collection: Collection, crs: SupportedCrs) -> list[Any]:
+def _columns(collection: Collection, crs: OutputCrs) -> list[Any]:
     t = collection.table
     return [
         collection.feature_id(),
@@ -91,7 +115,7 @@ def read_page(conn: Connection, collection: Collection, q: ItemQuery) -> Page:
     where = _where(collection, q)
     fid = collection.feature_id()
     stmt = (
-        select(*_columns(collection, q.crs or DEFAULT), func.count().over().label("matched"))
+        select(*_columns(collection, q.crs or CRS84_OUTPUT), func.count().over().label("matched"))
         .where(*where)
         .order_by(fid)
         .limit(q.limit)
@@ -110,7 +134,7 @@ def read_page(conn: Connection, collection: Collection, q: ItemQuery) -> Page:
 
 
 def read_feature(
-    conn: Connection, collection: Collection, version_id: int, feature_id: str, crs: SupportedCrs
+    conn: Connection, collection: Collection, version_id: int, feature_id: str, crs: OutputCrs
 ) -> dict[str, Any] | None:
     """One feature by its id, or None when this version has no such feature."""
     fid = collection.feature_id()
@@ -143,3 +167,11 @@ def count(conn: Connection, collection: Collection, version_id: int) -> int:
     return int(
         conn.execute(select(func.count().cast(Integer)).where(t.c.version_id == version_id)).scalar_one()
     )
+
+
+def published_at(conn: Connection, version_id: int) -> datetime | None:
+    """When a dataset version was published (its Last-Modified); None for a draft or unknown id."""
+    value = conn.execute(
+        select(m.dataset_version.c.published_at).where(m.dataset_version.c.id == version_id)
+    ).scalar_one_or_none()
+    return value  # type: ignore[no-any-return]
