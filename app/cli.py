@@ -213,7 +213,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """
     import uvicorn
 
-    workers = args.workers or os.cpu_count() or 1
+    workers = args.workers or settings.service.workers or os.cpu_count() or 1
     uvicorn.run(
         "app.main:create_app",
         factory=True,

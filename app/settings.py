@@ -55,6 +55,9 @@ class ServiceSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int | None = Field(
+        default=None, ge=1, le=64, description="uvicorn worker processes (default: the CPU count)."
+    )
     snapshot_check_interval_s: float = Field(
         default=5.0, gt=0, description="How often a worker checks which dataset version is in force."
     )

@@ -112,14 +112,25 @@ def _columns(collection: Collection, crs: OutputCrs) -> list[Any]:
 
 def read_page(conn: Connection, collection: Collection, q: ItemQuery) -> Page:
     """One page of features ordered by id, and how many features the filter matches in all."""
+    # One round trip. The page's ids and the window count come from an inner query that touches
+    # no geometry output; the geometry is transformed and written as GeoJSON only for the page's
+    # rows. (With the GeoJSON in the same SELECT as ``count() OVER ()``, PostgreSQL evaluates it
+    # below the window for every matched row before LIMIT — the cause of multi-second pages.)
+    t = collection.table
     where = _where(collection, q)
     fid = collection.feature_id()
-    stmt = (
-        select(*_columns(collection, q.crs or CRS84_OUTPUT), func.count().over().label("matched"))
+    page = (
+        select(t.c.id.label("row_id"), fid, func.count().over().label("matched"))
         .where(*where)
         .order_by(fid)
         .limit(q.limit)
         .offset(q.offset)
+        .subquery("page")
+    )
+    stmt = (
+        select(*_columns(collection, q.crs or CRS84_OUTPUT), page.c.matched)
+        .select_from(page.join(t, t.c.id == page.c.row_id))
+        .order_by(page.c.feature_id)
     )
     rows = conn.execute(stmt).all()
     if rows:

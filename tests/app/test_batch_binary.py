@@ -133,10 +133,7 @@ def test_parquet_gauss_kruger_xy_agree_with_postgis_transform(client: TestClient
 def test_bad_binary_bodies_are_named_problems(
     client: TestClient, table: pa.Table | None, media: str, params: dict[str, str], field: str
 ) -> None:
-    if table is None:
-        body = b"not an arrow stream"
-    else:
-        body = _arrow(table) if media == ARROW else _parquet(table)
+    body = b"not an arrow stream" if table is None else (_arrow if media == ARROW else _parquet)(table)
     r = client.post("/v1/locate", content=body, headers={"content-type": media}, params=params)
     assert r.status_code == 422, r.text
     assert r.headers["content-type"] == "application/problem+json"
