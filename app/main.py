@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.key_cache = security._KeyCache()
+    app.state.locate_fragments = {}  # answer fragments per snapshot (app/routes/locate.py)
     app.state.rate_limiter = security.RateLimiter(settings.security.rate_limit_per_minute)
     errors.install(app)
     # Pure ASGI, once per request: security headers + CSP and the request id (app/middleware.py).
