@@ -195,11 +195,11 @@ class _PointLayer:
         return index.astype(np.int64), distance
 
     def nearest(self, planar_point: BaseGeometry) -> tuple[MonitoringPointRecord, float] | None:
-        """The nearest record to a planar point and its distance in metres (the KD-tree, as the batch)."""
-        if self.kdtree is None:
+        if not self.records:
             return None
-        distance, index = self.kdtree.query((planar_point.x, planar_point.y), k=1)
-        return self.records[int(index)], float(distance)
+        index, distance = self.tree.query_nearest(planar_point, return_distance=True, all_matches=False)
+        i = int(index[0])
+        return self.records[i], float(distance[0])
 
 
 @dataclass(frozen=True)
