@@ -65,6 +65,8 @@ class Server:
         pids = [int(p) for p in children.read_text().split()] if children.exists() else []
         out = []
         for pid in pids or [self.pid]:
+            if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue  # multiprocessing's helper beside the uvicorn workers
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     out.append(int(line.split()[1]) / 1024)

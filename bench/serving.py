@@ -4,8 +4,8 @@ Run: ``make bench`` or ``python bench/serving.py``. Prints, each with its anchor
 - ``/healthz`` vs the bare app's ``/ping`` at 32 connections (goal ≥ 85 %);
 - ``GET /v1/locate`` over 2,000 random points inside the city vs the bare ``/echo?lon&lat`` over
   the same query strings at 32 connections (goal ≥ 80 %), and p50/p99 at 1 connection (p99 ≤ 2 ms);
-- ``GET /v1/locate`` with ``zoning serve --workers 2`` (2 cores) and each worker's resident memory;
-- ``/bench/locate-postgis`` (the same answer from SQL per request) as the no-snapshot reference.
+- ``GET /v1/locate`` with 2 workers (``zoning serve --workers 2``, 2 cores) and each worker's
+  resident memory (each builds its own snapshot once).
 Every server runs on uvicorn with uvloop + httptools, one worker unless said; a run with non-2xx
 answers or socket errors is reported as invalid, not as a result.
 """
@@ -45,7 +45,7 @@ def main() -> None:
             bare.base + "/echo", connections=32, seconds=SECONDS, paths=[f"/echo?{q}" for q in queries]
         )
     paths = [f"/v1/locate?{q}" for q in queries]
-    with served("bench.apps:create_bench_app", url) as ours:
+    with served("app.main:create_app", url) as ours:
         for p in paths[:200]:
             r = httpx.get(ours.base + p, timeout=5)
             assert r.status_code == 200, (p, r.status_code, r.text[:300])
@@ -58,15 +58,8 @@ def main() -> None:
         results["ours GET /v1/locate, 1 conn"] = wrk(
             ours.base + "/v1/locate", connections=1, seconds=SECONDS, paths=paths
         )
-        # Last: at 32 connections the SQL endpoint leaves queued requests behind it.
-        results["ours /bench/locate-postgis, 32 conn"] = wrk(
-            ours.base + "/bench/locate-postgis",
-            connections=32,
-            seconds=SECONDS,
-            paths=[f"/bench/locate-postgis?{q}" for q in queries],
-        )
         rss1 = ours.rss_mb()
-    with served("bench.apps:create_bench_app", url, workers=2) as two:
+    with served("app.main:create_app", url, workers=2) as two:
         wrk(two.base + "/v1/locate", connections=4, seconds=2, paths=paths)
         results["ours GET /v1/locate, 2 workers, 32 conn"] = wrk(
             two.base + "/v1/locate", connections=32, seconds=SECONDS, paths=paths
@@ -89,7 +82,6 @@ def main() -> None:
     health = results["ours /healthz, 32 conn"].requests_per_s
     loc32 = results["ours GET /v1/locate, 32 conn"]
     loc1 = results["ours GET /v1/locate, 1 conn"]
-    sql = results["ours /bench/locate-postgis, 32 conn"].requests_per_s
     two_w = results["ours GET /v1/locate, 2 workers, 32 conn"].requests_per_s
     line("/healthz / bare /ping", f"{100 * health / ping:.0f} %", ">= 85 %", health >= 0.85 * ping)
     line(
@@ -99,7 +91,6 @@ def main() -> None:
         loc32.requests_per_s >= 0.8 * echo,
     )
     line("GET /v1/locate p99 at 1 connection", f"{loc1.p99_ms:.2f} ms", "<= 2 ms", loc1.p99_ms <= 2)
-    line("GET /v1/locate / PostGIS per request", f"{loc32.requests_per_s / sql:.1f}x", "(reference)", True)
     line("GET /v1/locate 2 workers / 1 worker", f"{two_w / loc32.requests_per_s:.2f}x", "(reported)", True)
     bad = {name: r.errors for name, r in results.items() if r.errors}
     if bad:
