@@ -115,6 +115,7 @@ class _Lru:
 _PAGES = _Lru(512)  # items pages are immutable per version: (etag) -> body bytes
 _VERSION_META = _Lru(64)  # (version id, checksum) -> published_at
 _EXTENTS = _Lru(256)  # (collection, version id, checksum) -> (extent, count)
+_GEOMETRY = query.GeometryCache()  # GeoJSON text per feature of published versions
 
 
 def _engine(request: Request) -> Engine:
@@ -185,7 +186,7 @@ def _current_version(request: Request) -> tuple[VersionInfo, datetime | None] | 
 
 def _read_page(engine: Engine, collection: Collection, q: query.ItemQuery) -> query.Page:
     with translate_errors(), engine.connect() as conn:
-        return query.read_page(conn, collection, q)
+        return query.read_page(conn, collection, q, _GEOMETRY)
 
 
 def _format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> str:

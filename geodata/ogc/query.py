@@ -7,12 +7,14 @@ PostGIS as GeoJSON text in the asked CRS and axis order, and is embedded as-is i
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import Connection, Integer, func, literal, select
+from sqlalchemy import Connection, Integer, any_, bindparam, case, cast, func, literal, null, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from geodata import models as m
@@ -76,6 +78,35 @@ def output_geometry(collection: Collection, crs: OutputCrs) -> Any:
     return func.ST_AsGeoJSON(geom, crs.decimals, 0).label("geometry")
 
 
+class GeometryCache:
+    """GeoJSON text of features of published versions, as PostGIS wrote it, kept in memory.
+
+    A published version never changes (its rows are immutable, its checksum fixed), so the text
+    PostGIS wrote for a feature in one output CRS stays right. A page then asks PostGIS to write
+    the geometry only of the rows this process has not written before — still one round trip —
+    and takes the rest from here. Bounded by ``max_bytes`` (emptied when full).
+    """
+
+    def __init__(self, max_bytes: int = 64 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._bytes = 0
+        self._data: dict[tuple[Any, ...], dict[int, str]] = {}
+        self._lock = threading.Lock()
+
+    def known(self, key: tuple[Any, ...]) -> dict[int, str]:
+        with self._lock:
+            return self._data.get(key, {})
+
+    def add(self, key: tuple[Any, ...], texts: dict[int, str]) -> None:
+        size = sum(len(t) for t in texts.values())
+        with self._lock:
+            if self._bytes + size > self.max_bytes:
+                self._data.clear()
+                self._bytes = 0
+            self._data.setdefault(key, {}).update(texts)
+            self._bytes += size
+
+
 def _where(collection: Collection, q: ItemQuery) -> list[ColumnElement[bool]]:
     t = collection.table
     where: list[ColumnElement[bool]] = [t.c.version_id == q.version_id]
@@ -86,6 +117,20 @@ def _where(collection: Collection, q: ItemQuery) -> list[ColumnElement[bool]]:
         where.append(func.ST_Intersects(collection.geometry, envelope))
     where.extend(q.conditions)
     return where
+
+
+class _CachedRow:
+    """A result row whose geometry text comes from the cache."""
+
+    def __init__(self, row: Any, geometry: str) -> None:
+        self._mapping = row._mapping
+        self.feature_id = row.feature_id
+        self.geometry = geometry
+        self.matched = row.matched
+
+
+def _with_geometry(row: Any, known: dict[int, str]) -> Any:
+    return _CachedRow(row, known[row.row_id])
 
 
 def _feature(collection: Collection, row: Any) -> dict[str, Any]:
@@ -110,8 +155,13 @@ def _columns(collection: Collection, crs: OutputCrs) -> list[Any]:
     ]
 
 
-def read_page(conn: Connection, collection: Collection, q: ItemQuery) -> Page:
-    """One page of features ordered by id, and how many features the filter matches in all."""
+def read_page(
+    conn: Connection, collection: Collection, q: ItemQuery, geometries: GeometryCache | None = None
+) -> Page:
+    """One page of features ordered by id, and how many features the filter matches in all.
+
+    With ``geometries`` (only for published versions), geometry text already written by PostGIS
+    for a row is taken from it instead of being written again."""
     # One round trip. The page's ids and the window count come from an inner query that touches
     # no geometry output; the geometry is transformed and written as GeoJSON only for the page's
     # rows. (With the GeoJSON in the same SELECT as ``count() OVER ()``, PostgreSQL evaluates it
@@ -127,12 +177,26 @@ def read_page(conn: Connection, collection: Collection, q: ItemQuery) -> Page:
         .offset(q.offset)
         .subquery("page")
     )
+    crs = q.crs or CRS84_OUTPUT
+    key = (collection.id, q.version_id, crs.srid, crs.yx, crs.decimals)
+    known = geometries.known(key) if geometries is not None else {}
+    columns = _columns(collection, crs)
+    if known:
+        skip = t.c.id == any_(cast(bindparam("known_ids", list(known)), ARRAY(Integer)))
+        columns[-1] = case((skip, null()), else_=output_geometry(collection, crs)).label("geometry")
     stmt = (
-        select(*_columns(collection, q.crs or CRS84_OUTPUT), page.c.matched)
+        select(*columns, page.c.row_id, page.c.matched)
         .select_from(page.join(t, t.c.id == page.c.row_id))
         .order_by(page.c.feature_id)
     )
     rows = conn.execute(stmt).all()
+    if geometries is not None:
+        written = {r.row_id: r.geometry for r in rows if r.geometry is not None}
+        if written:
+            geometries.add(key, written)
+        rows = [
+            r if r.geometry is not None or r.row_id not in known else _with_geometry(r, known) for r in rows
+        ]
     if rows:
         matched = int(rows[0].matched)
     elif q.offset == 0:
