@@ -116,6 +116,7 @@ _PAGES = _Lru(512)  # items pages are immutable per version: (etag) -> body byte
 _VERSION_META = _Lru(64)  # (version id, checksum) -> published_at
 _EXTENTS = _Lru(256)  # (collection, version id, checksum) -> (extent, count)
 _GEOMETRY = query.GeometryCache()  # GeoJSON text per feature of published versions
+_INDEXES = _Lru(32)  # (collection, version id) -> FeatureIndex (published versions are immutable)
 
 
 def _engine(request: Request) -> Engine:
@@ -188,7 +189,14 @@ def _read_page(engine: Engine, collection: Collection, q: query.ItemQuery) -> qu
     # Autocommit: a single read needs no transaction, which spares the BEGIN and the ROLLBACK
     # round trips around the page's one statement.
     with translate_errors(), engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return query.read_page(conn, collection, q, _GEOMETRY)
+        if q.conditions:
+            return query.read_page(conn, collection, q, _GEOMETRY)
+        key = f"{collection.id}:{q.version_id}"
+        index = _INDEXES.get(key)
+        if index is None:
+            index = query.FeatureIndex.load(conn, collection, q.version_id)
+            _INDEXES.put(key, index)
+        return query.read_indexed_page(conn, collection, q, index, _GEOMETRY)
 
 
 def _format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> str:

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import numpy as np
 import orjson
+import shapely
+from shapely import STRtree
 from sqlalchemy import Connection, Integer, any_, bindparam, case, cast, func, literal, null, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
@@ -250,3 +253,83 @@ def published_at(conn: Connection, version_id: int) -> datetime | None:
         select(m.dataset_version.c.published_at).where(m.dataset_version.c.id == version_id)
     ).scalar_one_or_none()
     return value  # type: ignore[no-any-return]
+
+
+class FeatureIndex:
+    """One collection of one published version in memory: row ids in page order and an STRtree.
+
+    A bbox-only page (no property or CQL2 filter) is then matched here — the same ``&&`` and
+    ``ST_Intersects`` test by GEOS, which PostGIS also uses — and PostgreSQL is asked only for the
+    page's rows by primary key. The order is PostgreSQL's own ``ORDER BY`` of the feature id (its
+    collation), read once when the index is built.
+    """
+
+    def __init__(self, row_ids: np.ndarray, geometries: np.ndarray) -> None:
+        self.row_ids = row_ids
+        self.tree = STRtree(geometries)
+
+    @classmethod
+    def load(cls, conn: Connection, collection: Collection, version_id: int) -> FeatureIndex:
+        t = collection.table
+        fid = collection.feature_id()
+        rows = conn.execute(
+            select(t.c.id, func.ST_AsBinary(collection.geometry))
+            .where(t.c.version_id == version_id)
+            .order_by(fid)
+        ).all()
+        row_ids = np.array([r[0] for r in rows], dtype=np.int64)
+        geometries = shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else np.empty(0, dtype=object)
+        return cls(row_ids, geometries)
+
+    def page(
+        self, bbox: tuple[float, float, float, float] | None, limit: int, offset: int
+    ) -> tuple[list[int], int]:
+        """(the page's row ids in order, how many match in all)."""
+        if bbox is None:
+            hits = np.arange(self.row_ids.size)
+        else:
+            hits = np.sort(self.tree.query(shapely.box(*bbox), predicate="intersects"))
+        return self.row_ids[hits[offset : offset + limit]].tolist(), int(hits.size)
+
+
+def read_indexed_page(
+    conn: Connection, collection: Collection, q: ItemQuery, index: FeatureIndex, geometries: GeometryCache
+) -> Page:
+    """A bbox-only page matched in ``index``; the rows' properties and geometry by primary key."""
+    if q.conditions:
+        raise ValueError("an indexed page takes no property or CQL2 conditions")
+    ids, matched = index.page(q.bbox, q.limit, q.offset)
+    if not ids:
+        return Page([], matched)
+    t = collection.table
+    crs = q.crs or CRS84_OUTPUT
+    key = (collection.id, q.version_id, crs.srid, crs.yx, crs.decimals)
+    known = geometries.known(key)
+    columns = _columns(collection, crs)
+    missing = [i for i in ids if i not in known]
+    if not missing:
+        columns[-1] = null().label("geometry")
+    elif len(missing) < len(ids):  # PostGIS writes only the geometries not yet written
+        write = t.c.id == any_(cast(bindparam("missing_ids", missing), ARRAY(Integer)))
+        columns[-1] = case((write, output_geometry(collection, crs)), else_=null()).label("geometry")
+    stmt = select(*columns, t.c.id.label("row_id")).where(
+        t.c.id == any_(cast(bindparam("page_ids", ids), ARRAY(Integer)))
+    )
+    by_id = {r.row_id: r for r in conn.execute(stmt).all()}
+    written = {i: r.geometry for i, r in by_id.items() if r.geometry is not None}
+    if written:
+        geometries.add(key, written)
+    features = []
+    for i in ids:
+        row = by_id[i]
+        features.append(_feature(collection, row if row.geometry is not None else _PageRow(row, known[i])))
+    return Page(features, matched)
+
+
+class _PageRow:
+    """A row of an indexed page whose geometry text comes from the cache."""
+
+    def __init__(self, row: Any, geometry: str) -> None:
+        self._mapping = row._mapping
+        self.feature_id = row.feature_id
+        self.geometry = geometry

@@ -1,7 +1,9 @@
-"""geodata/ogc/query.py: item pages over the bundled dataset, with and without the geometry cache.
+"""geodata/ogc/query.py: item pages over the bundled dataset, with and without the geometry cache
+and the in-memory feature index.
 
-The reference is PostGIS writing every page itself (``read_page`` without a cache): a page that
-takes some geometries from the per-process cache must be byte-for-byte the same document, for
+The reference is PostGIS filtering and writing every page itself (``read_page`` without a
+cache): a page that takes some geometries from the per-process cache, or is matched by the
+in-memory STRtree, must be byte-for-byte the same document with the same ``numberMatched``, for
 random bboxes across the city, every output CRS and pages past the first.
 """
 
@@ -31,6 +33,10 @@ def test_cached_geometry_pages_equal_postgis_pages(nanchang_url: str) -> None:
         version = conn.execute(
             text("SELECT id FROM dataset_version WHERE label = '2024-update'")
         ).scalar_one()
+        indexes = {
+            c: query.FeatureIndex.load(conn, COLLECTIONS[c], version)
+            for c in ("control_units", "water_protection_zones", "monitoring_points")
+        }
         for collection_id in ("control_units", "water_protection_zones", "monitoring_points"):
             collection = COLLECTIONS[collection_id]
             for _ in range(15):
@@ -44,6 +50,9 @@ def test_cached_geometry_pages_equal_postgis_pages(nanchang_url: str) -> None:
                         direct = query.read_page(conn, collection, q)
                         assert orjson.dumps(cached.features) == orjson.dumps(direct.features)
                         assert cached.number_matched == direct.number_matched
+                        indexed = query.read_indexed_page(conn, collection, q, indexes[collection_id], cache)
+                        assert orjson.dumps(indexed.features) == orjson.dumps(direct.features)
+                        assert indexed.number_matched == direct.number_matched
                         compared += len(direct.features)
                         from_cache += min(before, len(direct.features))
     engine.dispose()
