@@ -45,10 +45,13 @@ dataset: install
 validate: install
 	$(BIN)/zoning validate
 
+## Benchmarks, each against its anchor in the same run (wrk is apt-installed when missing; tipg
+## goes into a throwaway venv under /tmp). Prints ratios, p50/p99 and errors.
 bench: install
-	$(BIN)/python bench/locate.py
-	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/serving.py
+	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/ogc.py
+	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/previews.py
 	$(BIN)/python bench/bulk.py
 

@@ -9,7 +9,7 @@ zoning import PATH…              official files (zip, folder, .gpkg, .geojson,
 zoning publish LABEL --effective D   put a draft in force from D (scheduled when D is ahead)
 zoning unpublish LABEL           cancel a scheduled publish (audited)
 zoning audit verify              recompute the audit trail's hash chain; non-zero exit on a break
-zoning serve                     run the HTTP service (uvicorn)
+zoning serve [--workers N]       run the HTTP service (uvicorn, uvloop + httptools)
 zoning run                       all of the above that a fresh machine needs, then serve
 zoning bulk INPUT --out OUTPUT   screen a file of sites in bulk on Dask (resumable)
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -254,14 +255,22 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve with uvicorn on uvloop + httptools (``uvicorn[standard]``), ``--workers`` processes.
+
+    Each worker builds the app from the environment (``app.main:create_app`` as a factory), so
+    each builds its own snapshot once in its lifespan; the processes share nothing but the port.
+    """
     import uvicorn
 
-    from app.main import create_app
-
+    workers = args.workers or settings.service.workers or os.cpu_count() or 1
     uvicorn.run(
-        create_app(settings),
+        "app.main:create_app",
+        factory=True,
         host=args.host or settings.service.host,
         port=args.port or settings.service.port,
+        workers=workers,
+        loop="auto",  # uvloop when installed (it is, with uvicorn[standard])
+        http="auto",  # httptools likewise
         log_level="info",
         # The app decides the client address itself, believing X-Forwarded-For only from
         # ZONING_TRUSTED_PROXIES (app.security.client_address); uvicorn would trust loopback.
@@ -341,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help="serve the API" if name == "serve" else "database + data + serve")
         p.add_argument("--host")
         p.add_argument("--port", type=int)
+        p.add_argument(
+            "--workers", type=int, help="worker processes, each with its own snapshot (default: CPU count)"
+        )
         p.set_defaults(func=func)
     from app.bulk.cli import add_parser as add_bulk_parser
 

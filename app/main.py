@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from app import errors, guard, security
+from app.middleware import ServiceHeadersMiddleware
 from app.routes import (
     admin,
     batch,
@@ -113,10 +114,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    app.state.locate_fragments = {}  # answer fragments per snapshot (app/routes/locate.py)
     errors.install(app)
     app.add_middleware(guard.RequestGuardMiddleware)  # inside the security headers: its answers get them
+    # Pure ASGI, once per request: security headers + CSP and the request id (app/middleware.py).
+    csp = security.content_security_policy(settings.maps.tile_url)
     app.add_middleware(
-        security.SecurityHeadersMiddleware, csp=security.content_security_policy(settings.maps.tile_url)
+        ServiceHeadersMiddleware,
+        headers=[*security.SECURITY_HEADERS.items(), ("Content-Security-Policy", csp)],
     )
     if settings.security.cors_origins:
         app.add_middleware(

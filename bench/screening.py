@@ -48,7 +48,8 @@ def main() -> None:
     url = ensure_dataset()
     district = xinjian(url)
     vertices = sum(len(ring) for poly in district["coordinates"] for ring in poly)
-    with served("app.main:create_app", url) as base, httpx.Client(timeout=60) as client:
+    with served("app.main:create_app", url) as server, httpx.Client(timeout=60) as client:
+        base = server.base
         body = {"footprint": FOOTPRINT, "industry": "2614", "buffer_m": 500, "project_name": "bench"}
         for _ in range(20):
             client.post(base + "/v1/screenings", json=body).raise_for_status()

@@ -29,7 +29,13 @@ def served(database_url: str, *, timeout_s: float = 60, **env: str) -> Iterator[
     The server's output is kept and shown only if it fails to become ready.
     """
     port = free_port()
-    environment = {**os.environ, "ZONING_DATABASE_URL": database_url, "ZONING_PORT": str(port), **env}
+    environment = {
+        **os.environ,
+        "ZONING_DATABASE_URL": database_url,
+        "ZONING_PORT": str(port),
+        "ZONING_WORKERS": "1",  # one snapshot build at start-up on the shared test machine
+        **env,
+    }
     environment.pop("ZONING_TILE_URL", None)
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(

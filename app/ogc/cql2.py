@@ -24,10 +24,10 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import LargeBinary, and_, bindparam, false, func, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.ogc.collections import Collection
 from app.ogc.crs import SupportedCrs, to_storage_xy, transformer_to_storage
 from app.ogc.errors import InvalidQuery
 from geodata.models import STORAGE_SRID
+from geodata.ogc.collections import Collection
 
 FIELD = "filter"
 _TOKEN = re.compile(

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.errors import problem
 from geodata.database import ping
@@ -16,10 +16,20 @@ router = APIRouter(tags=["health"])
 _probe_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
 
 
-@router.get("/healthz", summary="Liveness: the process answers")
-def check_liveness() -> dict[str, str]:
-    """200 while the process serves requests; says nothing about the database."""
-    return {"status": "ok"}
+_LIVE = b'{"status":"ok"}'
+
+
+@router.get(
+    "/healthz",
+    summary="Liveness: the process answers",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
+async def check_liveness() -> Response:
+    """200 while the process serves requests; says nothing about the database.
+
+    ``async`` and a fixed body: no worker-thread hop and no serialisation (bench/serving.py measures it
+    against a bare FastAPI ``/ping``)."""
+    return Response(_LIVE, media_type="application/json")
 
 
 @router.get(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +28,7 @@ from app.schemas import (
 )
 from zoning.errors import InvalidParameter, MissingParameter
 from zoning.locate import LocateResult, locate_point, read_point
-from zoning.snapshot import DivisionRecord, UnitRecord, VersionInfo
+from zoning.snapshot import DivisionRecord, UnitRecord, VersionInfo, ZoningSnapshot
 
 router = APIRouter(tags=["locate"])
 
@@ -115,9 +118,117 @@ def locate_public(result: LocateResult) -> LocatePublic:
             )
             for kind, n in result.nearest_monitoring.items()
         ],
-        distance_method=f"planar, {result.distance_crs} (CGCS2000 / 3-degree Gauss-Kruger CM 117E), metres",
+        distance_method=_distance_method(result.distance_crs),
         dataset=dataset_ref(result.version),
     )
+
+
+class LocateFragments:
+    """Answer fragments of one snapshot, serialised once: the answer to a point is a handful of
+    records (division, unit, zones, red line, reserve zones, monitoring points) plus distances.
+
+    Each record's JSON is written by its pydantic model on first use and kept as an
+    ``orjson.Fragment``, so a request assembles bytes instead of validating models. The output is
+    the ``LocatePublic`` document (tests/app/test_locate_fragments.py compares the two).
+    """
+
+    def __init__(self, snapshot: ZoningSnapshot) -> None:
+        self.snapshot = snapshot
+        self.dataset = orjson.Fragment(dataset_ref(snapshot.version).model_dump_json())
+        self._parts: dict[int, Any] = {}
+
+    def part(self, record: Any, build: Callable[[Any], Any]) -> Any:
+        """The fragment of a record (keyed by identity: records live as long as their snapshot)."""
+        key = id(record)
+        hit = self._parts.get(key)
+        if hit is None:
+            hit = self._parts[key] = build(record)
+        return hit
+
+    def body(self, result: LocateResult) -> bytes:
+        part = self.part
+        return orjson.dumps(
+            {
+                "location": {"lon": result.lon, "lat": result.lat, "crs": "EPSG:4490"},
+                "division": part(result.division, _division_fragment),
+                "named_areas": [part(d, _division_fragment) for d in result.named_areas],
+                "control_unit": part(result.unit, _unit_fragment),
+                "boundary_units": [part(u, _unit_fragment) for u in result.boundary_units],
+                "water_protection_zones": [part(z, _zone_fragment) for z in result.water_zones],
+                "ecological_redline": [part(r, _redline_fragment) for r in result.redlines],
+                "nature_reserve_zones": [part(z, _reserve_fragment) for z in result.reserve_zones],
+                "nearest_monitoring_points": [
+                    {**part(n.point, _monitoring_part), "distance_m": n.distance_m}
+                    for n in result.nearest_monitoring.values()
+                ],
+                "distance_method": _distance_method(result.distance_crs),
+                "dataset": self.dataset,
+            }
+        )
+
+
+def _distance_method(crs: str) -> str:
+    return f"planar, {crs} (CGCS2000 / 3-degree Gauss-Kruger CM 117E), metres"
+
+
+def _division_fragment(d: DivisionRecord) -> orjson.Fragment:
+    return orjson.Fragment(_division(d).model_dump_json(by_alias=True))
+
+
+def _unit_fragment(u: UnitRecord) -> orjson.Fragment:
+    return orjson.Fragment(unit_ref(u).model_dump_json(by_alias=True))
+
+
+def _zone_fragment(z: Any) -> orjson.Fragment:
+    ref = WaterZoneRef(
+        source_code=z.source_code,
+        source_name_zh=z.source_name_zh,
+        source_name_en=z.source_name_en,
+        grade=z.grade,
+        grade_label_zh=z.grade.label_zh,
+    )
+    return orjson.Fragment(ref.model_dump_json(by_alias=True))
+
+
+def _redline_fragment(r: Any) -> orjson.Fragment:
+    ref = RedlineRef(code=r.code, name_zh=r.name_zh, kind=r.kind, kind_label_zh=r.kind.label_zh)
+    return orjson.Fragment(ref.model_dump_json(by_alias=True))
+
+
+def _reserve_fragment(z: Any) -> orjson.Fragment:
+    ref = ReserveZoneRef(
+        reserve_code=z.reserve_code,
+        reserve_name_zh=z.reserve_name_zh,
+        reserve_name_en=z.reserve_name_en,
+        zone=z.zone,
+        zone_label_zh=z.zone.label_zh,
+    )
+    return orjson.Fragment(ref.model_dump_json(by_alias=True))
+
+
+def _monitoring_part(p: Any) -> dict[str, Any]:
+    """A monitoring point's fields but its distance (which differs per request)."""
+    return {
+        "code": p.code,
+        "name_zh": p.name_zh,
+        "kind": p.kind.value,
+        "kind_label_zh": p.kind.label_zh,
+        "level": p.level,
+        "subtype": p.subtype,
+    }
+
+
+def locate_fragments(request: Request, snapshot: ZoningSnapshot) -> LocateFragments:
+    """The fragments of this snapshot, from the app's cache (a few versions are ever asked)."""
+    cache: dict[int, tuple[weakref.ref[ZoningSnapshot], LocateFragments]] = request.app.state.locate_fragments
+    hit = cache.get(id(snapshot))
+    if hit is not None and hit[0]() is snapshot:
+        return hit[1]
+    fragments = LocateFragments(snapshot)
+    if len(cache) >= 8:
+        cache.clear()
+    cache[id(snapshot)] = (weakref.ref(snapshot), fragments)
+    return fragments
 
 
 LOCATE_PARAMETERS: list[dict[str, Any]] = [
@@ -223,4 +334,4 @@ async def locate_site(request: Request) -> Response:
             tile_attribution=maps.tile_attribution,
         )
         return HTMLResponse(page)
-    return Response(locate_public(result).model_dump_json(by_alias=True), media_type="application/json")
+    return Response(locate_fragments(request, snapshot).body(result), media_type="application/json")

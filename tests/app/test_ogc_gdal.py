@@ -26,9 +26,9 @@ import pytest
 import shapely
 from sqlalchemy import func, select
 
-from app.ogc.collections import COLLECTIONS
 from geodata import repository
 from geodata.database import make_engine
+from geodata.ogc.collections import COLLECTIONS
 from geodata.repository import geodesic_area_m2
 from tests.conftest import ROOT
 from tests.served import served

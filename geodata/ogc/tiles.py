@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, literal_column, select
 
-from app.ogc.collections import Collection
 from geodata.models import STORAGE_SRID
+from geodata.ogc.collections import Collection
 
 EXTENT = 4096
 BUFFER = 64
