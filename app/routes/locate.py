@@ -62,6 +62,19 @@ def _division(d: DivisionRecord) -> DivisionPublic:
     return DivisionPublic(code=d.code, name_zh=d.name_zh, name_en=d.name_en, level=d.level)
 
 
+def park_ref(p: Any) -> IndustrialParkRef:
+    """The wire form of an industrial park (one builder for the model and the fragments)."""
+    return IndustrialParkRef(
+        code=p.code,
+        name_zh=p.name_zh,
+        name_en=p.name_en,
+        level=p.level,
+        level_label_zh=p.level.label_zh,
+        recognised_chemical_park=p.recognised_chemical_park,
+        industry_codes=list(p.industry_codes),
+    )
+
+
 def locate_public(result: LocateResult) -> LocatePublic:
     """Shape a domain locate result as the public answer."""
     return LocatePublic(
@@ -94,18 +107,7 @@ def locate_public(result: LocateResult) -> LocatePublic:
             )
             for z in result.reserve_zones
         ],
-        industrial_parks=[
-            IndustrialParkRef(
-                code=p.code,
-                name_zh=p.name_zh,
-                name_en=p.name_en,
-                level=p.level,
-                level_label_zh=p.level.label_zh,
-                recognised_chemical_park=p.recognised_chemical_park,
-                industry_codes=list(p.industry_codes),
-            )
-            for p in result.industrial_parks
-        ],
+        industrial_parks=[park_ref(p) for p in result.industrial_parks],
         nearest_monitoring_points=[
             NearestMonitoringPoint(
                 code=n.point.code,
@@ -157,6 +159,7 @@ class LocateFragments:
                 "water_protection_zones": [part(z, _zone_fragment) for z in result.water_zones],
                 "ecological_redline": [part(r, _redline_fragment) for r in result.redlines],
                 "nature_reserve_zones": [part(z, _reserve_fragment) for z in result.reserve_zones],
+                "industrial_parks": [part(p, _park_fragment) for p in result.industrial_parks],
                 "nearest_monitoring_points": [
                     {**part(n.point, _monitoring_part), "distance_m": n.distance_m}
                     for n in result.nearest_monitoring.values()
@@ -204,6 +207,10 @@ def _reserve_fragment(z: Any) -> orjson.Fragment:
         zone_label_zh=z.zone.label_zh,
     )
     return orjson.Fragment(ref.model_dump_json(by_alias=True))
+
+
+def _park_fragment(p: Any) -> orjson.Fragment:
+    return orjson.Fragment(park_ref(p).model_dump_json(by_alias=True))
 
 
 def _monitoring_part(p: Any) -> dict[str, Any]:

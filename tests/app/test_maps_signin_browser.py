@@ -23,6 +23,7 @@ import pytest
 from shapely.geometry import shape
 from sqlalchemy import create_engine
 
+from app.maps.layers import LAYERS as MAP_LAYERS
 from geodata import keys
 from geodata.loader import BUNDLED_DATA
 from tests.app.test_maps_browser import CHROMIUM, CHROMIUM_ARGS, Page, _version_in_force_today
@@ -114,7 +115,7 @@ def test_signed_out_shows_sign_in_signed_in_draws_and_screens(
     tab.page.wait_for_function("() => window.zoningReadyAt !== undefined", timeout=20_000)
     assert tab.page.url == private_url + "/map"
     drawn = tab.page.evaluate(LAYERS_DRAWN_JS)
-    assert set(drawn) == {"units", "water_zones", "redlines", "reserve_zones", "divisions"}
+    assert set(drawn) == set(MAP_LAYERS)  # every polygon layer of the map, industrial parks included
     assert all(n > 0 for n in drawn.values()), drawn
     tab.page.wait_for_selector("#zoning-sign-out", timeout=5_000)  # the page knows who is signed in
 
