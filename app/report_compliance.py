@@ -217,7 +217,7 @@ def _html_row(row: Mapping[str, Any]) -> str:
 
 # --- PDF ---------------------------------------------------------------------------------------
 
-PDF_WIDTHS = (22 * mm, 72 * mm, 24 * mm, 56 * mm)
+PDF_WIDTHS = (25 * mm, 64 * mm, 30 * mm, 55 * mm)
 
 
 def compliance_flowables(result: Any, styles: Mapping[str, ParagraphStyle]) -> list[Flowable]:
