@@ -227,7 +227,9 @@ def compliance_flowables(result: Any, styles: Mapping[str, ParagraphStyle]) -> l
     if rows is None or not rows:
         label = f"{NOT_ASSESSED_ZH} {NOT_ASSESSED_EN}" if rows is None else "无条款 no clause assessed"
         detail = NOT_ASSESSED_DETAIL if rows is None else NO_CLAUSES_DETAIL
-        box = Table([[Paragraph(f"<b>{label}</b> — {xml_escape(detail)}", styles["base"])]], colWidths=[174 * mm])
+        box = Table(
+            [[Paragraph(f"<b>{label}</b> — {xml_escape(detail)}", styles["base"])]], colWidths=[174 * mm]
+        )
         box.setStyle(
             TableStyle(
                 [
@@ -240,9 +242,7 @@ def compliance_flowables(result: Any, styles: Mapping[str, ParagraphStyle]) -> l
     story.append(Paragraph(xml_escape(_summary(rows)), styles["base"]))
     for section in sections(rows, unit_names(result)):
         story.append(
-            Paragraph(
-                f"<b>{xml_escape(section.title_zh)}</b> {xml_escape(section.title_en)}", styles["base"]
-            )
+            Paragraph(f"<b>{xml_escape(section.title_zh)}</b> {xml_escape(section.title_en)}", styles["base"])
         )
         story += [_pdf_table(section.rows, styles), Spacer(1, 2 * mm)]
     return story

@@ -289,7 +289,9 @@ def test_drawing_a_footprint_in_a_grade_i_zone_for_a_chemical_plant_is_prohibite
     # 水污染防治法 (2017) 第六十五条第一款: "禁止在饮用水水源一级保护区内新建、改建、扩建与供水设施和保护
     # 水源无关的建设项目" — an organic-chemicals plant (GB/T 4754 2614) has nothing to do with water
     # supply or protecting the source: prohibited, whatever else the access lists say.
-    (zone,) = [g for p, g in _bundled_layer("water_zones") if (p["source_code"], p["grade"]) == (QINGYUN, "I")]
+    (zone,) = [
+        g for p, g in _bundled_layer("water_zones") if (p["source_code"], p["grade"]) == (QINGYUN, "I")
+    ]
     redline = shapely.union_all([g for _p, g in _bundled_layer("redlines")])
     reserves = shapely.union_all([g for _p, g in _bundled_layer("reserve_zones")])
     site = shapely.maximum_inscribed_circle(zone.difference(redline).difference(reserves)).coords[0]

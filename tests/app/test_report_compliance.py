@@ -28,7 +28,10 @@ from zoning.project import ProjectAttributes
 
 DATA = Path(__file__).resolve().parents[2] / "geodata" / "nanchang" / "data" / "2024-update"
 UNITS = ("ZH36011220004", "ZH36011220005")  # two township units of 新建区 sharing the coal-boiler clause
-CLAUSE_1 = "禁止在长江干支流岸线一公里范围内新建、扩建化工园区和化工项目；赣江、抚河、潦河干流岸线一公里范围内禁止新建、扩建化工项目。"
+CLAUSE_1 = (
+    "禁止在长江干支流岸线一公里范围内新建、扩建化工园区和化工项目；"
+    "赣江、抚河、潦河干流岸线一公里范围内禁止新建、扩建化工项目。"
+)
 BOILER = "城镇建成区推广天然气、电等清洁能源，逐步淘汰每小时10蒸吨以下燃煤锅炉。"
 SQUARE = [[115.80, 28.75], [115.801, 28.75], [115.801, 28.751], [115.80, 28.751], [115.80, 28.75]]
 
@@ -134,7 +137,12 @@ def _record(compliance: Any = None, *, with_table: bool = True) -> ScreeningPubl
             "footprint": {"type": "Polygon", "coordinates": [SQUARE]},
             "result": result,
             "caveat": None,
-            "links": {"self": "/v1/screenings/x", "html": "x?f=html", "geojson": "x?f=geojson", "pdf": "x?f=pdf"},
+            "links": {
+                "self": "/v1/screenings/x",
+                "html": "x?f=html",
+                "geojson": "x?f=geojson",
+                "pdf": "x?f=pdf",
+            },
         }
     )
 
@@ -221,7 +229,9 @@ def test_html_report_carries_every_row_grouped_by_scope(table) -> None:
     assert clause_1[2][1].startswith("第1条")
     # identical clause of two units: one row, under a section naming both units and their names
     (boiler,) = [r for r in rows if r[2][1].endswith(BOILER)]
-    assert boiler[0].startswith("ZH36011220004 新建区一般管控单元4、ZH36011220005 新建区一般管控单元5 共有条款")
+    assert boiler[0].startswith(
+        "ZH36011220004 新建区一般管控单元4、ZH36011220005 新建区一般管控单元5 共有条款"
+    )
     # rows to verify are marked: a warning sign, the zh + en label and the row class that colours them
     assert boiler[1] == "needs_review" and boiler[2][2].startswith("⚠ 需核实needs review")
     assert "<tr class='needs_review' data-assessment='needs_review'>" in html
