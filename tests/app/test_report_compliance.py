@@ -273,3 +273,26 @@ def test_pdf_report_of_a_record_without_a_table_says_not_assessed() -> None:
     text = _pdf_text(_record(with_table=False))
     assert "三线一单符合性分析" in text and "未评估notassessed" in text and "不得视为符合" in text
     assert "【需核实】" not in text and "不符合" not in text.replace("不得视为符合", "")
+
+
+def test_clause_text_from_an_office_file_is_shown_as_text(table) -> None:
+    # Imported clause texts are an office's words: markup in them is shown, never interpreted
+    # (HTML) nor allowed to break the PDF's paragraph markup.
+    row = table[0].as_dict() | {"text_zh": "禁止<script>x</script>&<b>", "reason_en": "a < b & c"}
+    html = screening_html(_record([row]))
+    assert "禁止&lt;script&gt;x&lt;/script&gt;&amp;&lt;b&gt;" in html and "<script>" not in html
+    assert "禁止<script>x</script>&<b>" in _pdf_text(_record([row]))
+
+
+def test_a_table_under_rows_or_as_models_is_read_the_same(table) -> None:
+    from pydantic import BaseModel, ConfigDict
+
+    from app.report_compliance import compliance_rows
+
+    class Row(BaseModel):
+        model_config = ConfigDict(extra="allow")
+
+    plain = [r.as_dict() for r in table]
+    assert compliance_rows({"compliance": {"rows": plain}}) == plain
+    assert compliance_rows({"compliance": [Row(**r) for r in plain]}) == plain
+    assert compliance_rows({}) is None and compliance_rows({"compliance": None}) is None
