@@ -29,6 +29,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from app.report_compliance import compliance_flowables
 from app.schemas_screening import ScreeningPublic
 from zoning.crs import to_planar
 from zoning.errors import ZoningError
@@ -304,6 +305,7 @@ def screening_pdf(record: ScreeningPublic, features: list[dict[str, Any]]) -> by
         )
     )
     story.append(findings)
+    story += compliance_flowables(result, s)
 
     story.append(Paragraph("分层核查 Layers checked", s["h2"]))
     for name, layer in result.layers.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from app.report_compliance import CSS as COMPLIANCE_CSS
+from app.report_compliance import compliance_html
 from app.schemas_screening import FindingPublic, LayerPublic, ScreeningPublic
 from zoning import layers
 
@@ -130,10 +132,10 @@ def screening_html(record: ScreeningPublic, map_html: str = "") -> str:
     tables = "".join(_layer_table(name, layer) for name, layer in result.layers.items())
     return (
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
-        f"<title>{escape(record.id)} 建设项目生态环境分区管控符合性筛查</title><style>{CSS}</style></head><body>"
+        f"<title>{escape(record.id)} 建设项目生态环境分区管控符合性筛查</title><style>{CSS}{COMPLIANCE_CSS}</style></head><body>"
         f"<h1>建设项目生态环境分区管控符合性筛查报告<br><small>Siting screening report — {escape(record.id)}</small></h1>"
         f"<p><span class='verdict' style='background:{colour}'>{escape(result.verdict_label_zh)} · "
         f"{escape(result.verdict_label_en)}</span></p>"
-        f"{caveat}<table class='meta'>{meta}</table>{map_html}{_findings(result.findings)}{tables}"
+        f"{caveat}<table class='meta'>{meta}</table>{map_html}{_findings(result.findings)}{compliance_html(result)}{tables}"
         "</body></html>"
     )

@@ -248,11 +248,55 @@ def test_map_page_stays_light(base_url: str) -> None:
     assert weight < 2_000_000, f"/map weighs {weight} bytes"
 
 
-def test_drawing_a_footprint_returns_its_verdict(tab: Page, base_url: str) -> None:
+def _bundled_layer(name: str) -> list[tuple[dict[str, Any], Any]]:
+    """(properties, geometry) of a layer file of the bundled version in force today."""
+    path = BUNDLED_DATA / _version_in_force_today() / f"{name}.geojson"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return [(f["properties"], shape(f["geometry"])) for f in raw["features"]]
+
+
+def _screened_record(tab: Page, base_url: str) -> dict[str, Any]:
+    """The stored record of the screening the page just ran, read back through its report link."""
+    link = tab.page.query_selector("#zoning-screening-msg a")
+    assert link is not None
+    href = link.get_attribute("href") or ""
+    assert re.fullmatch(r"/v1/screenings/[^/?]+\?f=html", href), href
+    record = tab.page.request.get(base_url + href.replace("?f=html", "?f=json"))
+    assert record.ok
+    report = tab.page.request.get(base_url + href)
+    assert report.ok and "三线一单符合性分析" in report.text()
+    return dict(record.json())
+
+
+def _prohibited_by(record: dict[str, Any], law: str, article: str) -> bool:
+    """Whether a `prohibited` finding of the record cites ``article`` of ``law``."""
+    return any(
+        f["severity"] == "prohibited"
+        and law in f["citation"].get("law_zh", "")
+        and article in f["citation"].get("article", "")
+        for f in record["result"]["findings"]
+    )
+
+
+# 青云水厂水源地 (SY360100001): the part of its grade I zone outside the red line and any reserve,
+# so that the water law alone governs what is drawn there.
+QINGYUN = "SY360100001"
+
+
+def test_drawing_a_footprint_in_a_grade_i_zone_for_a_chemical_plant_is_prohibited(
+    tab: Page, base_url: str
+) -> None:
+    # 水污染防治法 (2017) 第六十五条第一款: "禁止在饮用水水源一级保护区内新建、改建、扩建与供水设施和保护
+    # 水源无关的建设项目" — an organic-chemicals plant (GB/T 4754 2614) has nothing to do with water
+    # supply or protecting the source: prohibited, whatever else the access lists say.
+    (zone,) = [
+        g for p, g in _bundled_layer("water_zones") if (p["source_code"], p["grade"]) == (QINGYUN, "I")
+    ]
+    redline = shapely.union_all([g for _p, g in _bundled_layer("redlines")])
+    reserves = shapely.union_all([g for _p, g in _bundled_layer("reserve_zones")])
+    site = shapely.maximum_inscribed_circle(zone.difference(redline).difference(reserves)).coords[0]
     _open_map(tab, base_url)
-    _code, _cls, geom = next(u for u in _bundled_units() if u[0].startswith("ZH360103"))
-    c = geom.representative_point()
-    tab.page.evaluate(f"() => window.zoningMap.setView([{c.y}, {c.x}], 15, {{animate: false}})")
+    tab.page.evaluate(f"() => window.zoningMap.setView([{site[1]}, {site[0]}], 17, {{animate: false}})")
     tab.page.wait_for_timeout(300)
     tab.page.click(".leaflet-draw-draw-rectangle")
     box = tab.page.query_selector(".folium-map").bounding_box()
@@ -265,12 +309,16 @@ def test_drawing_a_footprint_returns_its_verdict(tab: Page, base_url: str) -> No
     tab.page.fill("#zoning-buffer", "200")
     tab.page.click("#zoning-screen")
     verdict = tab.page.wait_for_selector("#zoning-verdict", timeout=10_000)
-    assert verdict.inner_text().upper() in ("PROHIBITED", "CONDITIONAL", "PERMITTED")
-    link = tab.page.query_selector("#zoning-screening-msg a")
-    assert link is not None and re.fullmatch(
-        r"/v1/screenings/[^/?]+\?f=html", link.get_attribute("href") or ""
-    )
-    assert tab.outside == []
+    record = _screened_record(tab, base_url)
+    drawn = shape(record["footprint"])
+    # What was drawn lies in the grade I zone and in no red line or reserve (checked with Shapely on
+    # the bundled files, independently of the service).
+    assert drawn.geom_type == "Polygon" and drawn.within(zone)
+    assert not drawn.intersects(redline) and not drawn.intersects(reserves)
+    assert verdict.inner_text() == "prohibited"
+    assert record["result"]["verdict"] == "prohibited"
+    assert _prohibited_by(record, "水污染防治法", "第六十五条")
+    assert tab.errors == [] and tab.outside == []
 
 
 def test_the_vendor_manifest_matches_the_files() -> None:
@@ -331,31 +379,65 @@ def test_as_of_answers_from_the_earlier_version(base_url: str) -> None:
     assert bad.status_code == 422 and bad.json()["field"] == "bbox"
 
 
-KML = """<?xml version="1.0" encoding="UTF-8"?>
+# 新建区梅岭森林生态保护红线 (HX3601120004), away from any water-source zone or nature reserve.
+MEILING = (115.694, 28.756, 115.698, 28.760)
+KML = f"""<?xml version="1.0" encoding="UTF-8"?>
 <kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><name>site</name><Polygon><outerBoundaryIs>
-<LinearRing><coordinates>115.892,28.672 115.902,28.672 115.902,28.681 115.892,28.681 115.892,28.672</coordinates>
+<LinearRing><coordinates>{MEILING[0]},{MEILING[1]} {MEILING[2]},{MEILING[1]} {MEILING[2]},{MEILING[3]}
+{MEILING[0]},{MEILING[3]} {MEILING[0]},{MEILING[1]}</coordinates>
 </LinearRing></outerBoundaryIs></Polygon></Placemark></kml>"""
+# A point in the core zone of 南矶湿地国家级自然保护区 (NJSD).
+NANJI_CORE = (116.3304, 28.9995)
+
+
+def _only_in_the_meiling_redline(footprint: Any) -> bool:
+    redlines = [(p["code"], g) for p, g in _bundled_layer("redlines") if g.intersects(footprint)]
+    others = [g for name in ("water_zones", "reserve_zones") for _p, g in _bundled_layer(name)]
+    return [c for c, g in redlines if footprint.within(g)] == ["HX3601120004"] and not any(
+        g.intersects(footprint) for g in others
+    )
+
+
+def _in_the_nanji_core_zone(footprint: Any) -> bool:
+    return any(
+        (p["reserve_code"], p["zone"]) == ("NJSD", "core") and footprint.within(g)
+        for p, g in _bundled_layer("reserve_zones")
+    )
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "mime"),
+    ("name", "content", "mime", "where", "law", "article"),
     [
-        ("site.kml", KML, "application/vnd.google-earth.kml+xml"),
+        # 自然资发〔2022〕142号 一、（一）: "生态保护红线内，自然保护地核心保护区外，禁止开发性、生产性建设
+        # 活动" — a chemical plant is production construction and none of the ten limited activities.
+        (
+            "site.kml",
+            KML,
+            "application/vnd.google-earth.kml+xml",
+            _only_in_the_meiling_redline,
+            "142号",
+            "",
+        ),
+        # 自然保护区条例 第三十二条: "在自然保护区的核心区和缓冲区内，不得建设任何生产设施" (and art. 27:
+        # no one may enter the core zone).
         (
             "site.geojson",
             json.dumps(
                 {
                     "type": "Feature",
                     "properties": {},
-                    "geometry": {"type": "Point", "coordinates": [115.9, 28.68]},
+                    "geometry": {"type": "Point", "coordinates": list(NANJI_CORE)},
                 }
             ),
             "application/geo+json",
+            _in_the_nanji_core_zone,
+            "自然保护区条例",
+            "第三十二条",
         ),
     ],
 )
-def test_uploading_a_footprint_returns_its_verdict(
-    tab: Page, base_url: str, name: str, content: str, mime: str
+def test_uploading_a_chemical_plant_in_a_protected_zone_is_prohibited(
+    tab: Page, base_url: str, name: str, content: str, mime: str, where: Any, law: str, article: str
 ) -> None:
     _open_map(tab, base_url)
     tab.page.click("#zoning-screening summary")
@@ -363,8 +445,12 @@ def test_uploading_a_footprint_returns_its_verdict(
         "#zoning-upload", files=[{"name": name, "mimeType": mime, "buffer": content.encode()}]
     )
     tab.page.wait_for_function("() => document.getElementById('zoning-screening-msg').textContent.length > 0")
-    tab.page.fill("#zoning-industry", "2614")
+    tab.page.fill("#zoning-industry", "2614")  # 有机化学原料制造
     tab.page.click("#zoning-screen")
     verdict = tab.page.wait_for_selector("#zoning-verdict", timeout=10_000)
-    assert verdict.inner_text().upper() in ("PROHIBITED", "CONDITIONAL", "PERMITTED")
+    record = _screened_record(tab, base_url)
+    assert where(shape(record["footprint"]))  # checked on the bundled files, independently of the service
+    assert verdict.inner_text() == "prohibited"
+    assert record["result"]["verdict"] == "prohibited"
+    assert _prohibited_by(record, law, article)
     assert tab.errors == [] and tab.outside == []
