@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from zoning.conditions import ClauseContext, ConditionResult, Outcome, evaluate_conditions
-from zoning.gbt_match import CodeMatch, match
+from zoning.industry import CodeMatch, match
 from zoning.project import ProjectAttributes
 from zoning.statutes import Severity
 from zoning.vocabulary import RuleDimension

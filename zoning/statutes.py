@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from zoning import industry_sets as sets
-from zoning.gbt_match import CodeMatch, match
+from zoning.industry import CodeMatch, match
 from zoning.project import ProjectAttributes, ProjectNature
 from zoning.statute_texts import (
     ART18,
