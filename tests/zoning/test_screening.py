@@ -159,7 +159,7 @@ def test_water_zone_grade_ii_prohibits_a_discharging_industry() -> None:
     assert zone["features"][0]["overlap_area_m2"] == pytest.approx(2000.0, abs=0.01)
     finding = next(f for f in result["findings"] if f["layer"] == "water_protection_zone")
     assert finding["severity"] == "prohibited"
-    assert finding["citation"]["article"] == "第六十六条"
+    assert finding["citation"]["article"] == "第六十六条第一款"
 
 
 def test_red_line_reached_only_by_the_buffer_is_near_and_conditional() -> None:
