@@ -231,6 +231,7 @@ def _row_finding(row: ComplianceRow) -> Finding:
         MappingProxyType(
             {
                 "effect": row.effect,
+                "industry_codes": list(row.industry_codes),
                 "assessment": row.assessment.value,
                 "conditions": [c.as_dict() for c in row.conditions],
             }
