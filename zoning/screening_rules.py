@@ -95,10 +95,23 @@ def _lakes(context: RuleContext, footprint: BaseGeometry) -> frozenset[str] | No
     return reached or None
 
 
+def _parks(context: RuleContext, footprint: BaseGeometry) -> list[Any] | None:
+    """The industrial parks the footprint lies in (shares area or length with); None without the layer."""
+    if layers.get("industrial_parks").dataset_key in context.snapshot.missing_layers:
+        return None
+    layer = context.snapshot.industrial_parks
+    found = layer.planar_tree.query(footprint, predicate="intersects")
+    return [
+        layer.records[i]
+        for i in sorted(int(i) for i in found)
+        if not footprint.touches(layer.planar[i])
+    ]
+
+
 def clause_context(context: RuleContext) -> ClauseContext:
     """The facts of the place the clause conditions ask about, from the snapshot's layers."""
     footprint = to_planar(context.request.footprint)
-    parks = _touched_records(context, "industrial_parks")
+    parks = _parks(context, footprint)
     water = _touched_records(context, "water_protection_zones")
     redline = _touched_records(context, "ecological_redline")
     reserves = _touched_records(context, "nature_reserve_zones")
