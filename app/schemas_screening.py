@@ -83,13 +83,17 @@ class ConditionPublic(_Open):
 class ComplianceRowPublic(_Open):
     """A line of the 三线一单符合性分析 table: a clause, the units carrying it, its assessment and why."""
 
-    dimension: str = Field(description="spatial_layout / pollutant_discharge / environmental_risk / resource_efficiency")
+    dimension: str = Field(
+        description="spatial_layout / pollutant_discharge / environmental_risk / resource_efficiency"
+    )
     dimension_zh: str
     scopes: list[str] = Field(description='unit codes carrying the identical clause; "city" for 总体准入要求')
     clause_nos: list[int | None]
     text_zh: str
     effect: str
-    industry_codes: list[str] = Field(default_factory=list, description="GB/T 4754-2017 codes the clause names")
+    industry_codes: list[str] = Field(
+        default_factory=list, description="GB/T 4754-2017 codes the clause names"
+    )
     assessment: Literal["non_compliant", "needs_review", "compliant", "not_applicable"]
     assessment_zh: str = Field(description="不符合 / 需核实 / 符合 / 不涉及")
     severity: Literal["prohibited", "conditional", "notice", "permitted"]
@@ -120,7 +124,8 @@ class ScreeningResultPublic(_Open):
     priority_unit_overlap_m2: float
     findings: list[FindingPublic]
     compliance: list[ComplianceRowPublic] = Field(
-        default_factory=list, description="三线一单符合性分析: every clause of the touched units and the city-wide list"
+        default_factory=list,
+        description="三线一单符合性分析: every clause of the touched units and the city-wide list",
     )
     dataset: DatasetSummary
 

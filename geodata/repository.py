@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
-from importlib.resources import files
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 import shapely

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from shapely.geometry.base import BaseGeometry
 
-from zoning.crs import PLANAR_CRS
 from zoning.compliance import ComplianceRow
+from zoning.crs import PLANAR_CRS
 from zoning.industry import IndustryCatalogue, ResolvedIndustry
 from zoning.project import ProjectAttributes
 from zoning.snapshot import VersionInfo, ZoningSnapshot
@@ -45,7 +45,7 @@ class ScreeningRequest:
     industry: ResolvedIndustry
     buffer_m: float = 0.0
     project_name: str = ""
-    project: ProjectAttributes = ProjectAttributes()
+    project: ProjectAttributes = field(default_factory=ProjectAttributes)
     """What the applicant declares (project nature, outfall, cannot avoid, 国家重大项目); ``screen``
     sets ``is_linear`` from the footprint's geometry type."""
 

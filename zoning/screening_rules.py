@@ -48,9 +48,13 @@ __all__ = [
 ]
 
 PROTECTED_LAYERS = ("water_protection_zones", "ecological_redline", "nature_reserve_zones")
-BUFFER_ONLY_TEXT_ZH = "项目位于保护区外但邻近保护区（缓冲距离内或仅边界相接），须在环境影响评价中论证对保护区的影响。"
+BUFFER_ONLY_TEXT_ZH = (
+    "项目位于保护区外但邻近保护区（缓冲距离内或仅边界相接），须在环境影响评价中论证对保护区的影响。"
+)
 NO_DATA_TEXT_ZH = "本数据版本缺少该图层，无法判定项目是否位于其中，须人工核实。"
-OUTSIDE_TEXT_ZH = "项目用地部分位于南昌市域以外，市外部分不在本分区管控方案范围内，须按所在地分区管控要求另行核实。"
+OUTSIDE_TEXT_ZH = (
+    "项目用地部分位于南昌市域以外，市外部分不在本分区管控方案范围内，须按所在地分区管控要求另行核实。"
+)
 
 RIVER_ALIASES: dict[str, tuple[str, ...]] = {
     # Judgement: the GSHHG "赣江分支" are the 赣江 distributaries through Nanchang (北支、中支、南支、
@@ -101,11 +105,7 @@ def _parks(context: RuleContext, footprint: BaseGeometry) -> list[Any] | None:
         return None
     layer = context.snapshot.industrial_parks
     found = layer.planar_tree.query(footprint, predicate="intersects")
-    return [
-        layer.records[i]
-        for i in sorted(int(i) for i in found)
-        if not footprint.touches(layer.planar[i])
-    ]
+    return [layer.records[i] for i in sorted(int(i) for i in found) if not footprint.touches(layer.planar[i])]
 
 
 def clause_context(context: RuleContext) -> ClauseContext:
@@ -150,7 +150,12 @@ def _zone_hits(context: RuleContext) -> list[tuple[ZoneHit, str]]:
     out: list[tuple[ZoneHit, str]] = []
     water = context.layers.get("water_protection_zones")
     for h in water.touched if water else ():
-        out.append((ZoneHit(zone_for_grade(h.record.grade.value)), f"{h.record.source_code} {h.record.grade.label_zh}"))
+        out.append(
+            (
+                ZoneHit(zone_for_grade(h.record.grade.value)),
+                f"{h.record.source_code} {h.record.grade.label_zh}",
+            )
+        )
     reserves = context.layers.get("nature_reserve_zones")
     for h in reserves.touched if reserves else ():
         zone = zone_for_reserve(h.record.zone.value)
@@ -178,7 +183,11 @@ def _clause(rule: RuleRecord) -> Clause:
 def _clauses(context: RuleContext) -> list[Clause]:
     """The access lists of the units the footprint lies in, then the city-wide general requirements."""
     units = _touched_records(context, "control_units") or []
-    return [_clause(rule) for code in [*(u.code for u in units), None] for rule in context.snapshot.rules.get(code, ())]
+    return [
+        _clause(rule)
+        for code in [*(u.code for u in units), None]
+        for rule in context.snapshot.rules.get(code, ())
+    ]
 
 
 def rules_outcome(context: RuleContext) -> RulesOutcome:
@@ -187,7 +196,9 @@ def rules_outcome(context: RuleContext) -> RulesOutcome:
     if cached is None:
         attrs: ProjectAttributes = context.request.project
         zones = [zone for zone, _ in _zone_hits(context)]
-        cached = apply_rules(context.request.industry.code, attrs, zones, _clauses(context), clause_context(context))
+        cached = apply_rules(
+            context.request.industry.code, attrs, zones, _clauses(context), clause_context(context)
+        )
         context.memo["rulebook"] = cached
     return cast(RulesOutcome, cached)
 
@@ -262,7 +273,8 @@ def statute_and_access_rules(context: RuleContext) -> list[Finding]:
     found += [
         _row_finding(row)
         for row in outcome.compliance
-        if row.assessment in (Assessment.NON_COMPLIANT, Assessment.NEEDS_REVIEW) or row.severity.value != "permitted"
+        if row.assessment in (Assessment.NON_COMPLIANT, Assessment.NEEDS_REVIEW)
+        or row.severity.value != "permitted"
     ]
     return found
 
@@ -279,7 +291,11 @@ def buffer_rules(context: RuleContext) -> list[Finding]:
                 Finding(
                     "conditional",
                     name,
-                    str(hit.properties.get("code") or hit.properties.get("source_code") or hit.properties.get("reserve_code")),
+                    str(
+                        hit.properties.get("code")
+                        or hit.properties.get("source_code")
+                        or hit.properties.get("reserve_code")
+                    ),
                     {"source_zh": f"{layers.get(name).title} · 邻近", "distance_m": hit.distance_m},
                     BUFFER_ONLY_TEXT_ZH,
                     f"outside the zone, {hit.distance_m:.2f} m from it (0 m: shares only a boundary): "
@@ -287,6 +303,22 @@ def buffer_rules(context: RuleContext) -> list[Finding]:
                 )
             )
     return out
+
+
+def _share_outside(context: RuleContext) -> float | None:
+    """Share of the footprint (by area, length, or parts for points) outside the city; None if none is."""
+    footprint = context.request.footprint
+    outside = footprint.difference(context.snapshot.city)
+    if outside.is_empty:
+        return None
+    planar, planar_out = to_planar(footprint), to_planar(outside)
+    if planar.area > 0:
+        share = planar_out.area / planar.area
+    elif planar.length > 0:
+        share = planar_out.length / planar.length
+    else:
+        share = shapely.get_num_geometries(outside) / shapely.get_num_geometries(footprint)
+    return round(float(share), 6) if share > 0 else None
 
 
 def coverage_rules(context: RuleContext) -> list[Finding]:
@@ -305,20 +337,17 @@ def coverage_rules(context: RuleContext) -> list[Finding]:
                     "whether the footprint lies in it cannot be screened",
                 )
             )
-    footprint = context.request.footprint
-    outside = footprint.difference(context.snapshot.city)
-    if not outside.is_empty and (outside.area > 0 or outside.length > 0 or footprint.area == footprint.length == 0):
-        planar, planar_out = to_planar(footprint), to_planar(outside)
-        share = planar_out.area / planar.area if planar.area > 0 else planar_out.length / planar.length if planar.length > 0 else 1.0
+    share = _share_outside(context)
+    if share is not None:
         out.append(
             Finding(
                 "conditional",
                 "city_coverage",
                 "南昌市域",
-                {"source_zh": "市域范围", "share_outside": round(share, 6)},
+                {"source_zh": "市域范围", "share_outside": share},
                 OUTSIDE_TEXT_ZH,
                 f"{share:.1%} of the footprint lies outside Nanchang, where this zoning does not apply",
-                MappingProxyType({"share_outside": round(share, 6)}),
+                MappingProxyType({"share_outside": share}),
             )
         )
     return out

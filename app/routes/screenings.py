@@ -125,8 +125,9 @@ def create_screening(
     needs review; `result.compliance` is the 三线一单符合性分析 table of every clause assessed. The
     project attributes (`project_nature`, `has_outfall`, `cannot_avoid`, `state_major_project`) are
     read as the law reads them; a LineString footprint is a linear project. Each layer reports `hit`
-    (shares area or length), `near` (within the buffer, or only touching: 0 m), `clear` or `no_data`. The record is stored; its `id` can be cited and
-    re-opened with `GET /v1/screenings/{id}`.
+    (shares area or length), `near` (within the buffer, or only touching: 0 m), `clear` or
+    `no_data`. The record is stored; its `id` can be cited and re-opened with
+    `GET /v1/screenings/{id}`.
     """
     try:
         data = json.dumps(body.footprint) if isinstance(body.footprint, dict) else body.footprint
@@ -174,7 +175,9 @@ def create_screening_from_file(
         ProjectNature.NEW
     ),
     has_outfall: Annotated[bool, Form(description="a wastewater outfall to surface water (art. 64)")] = False,
-    cannot_avoid: Annotated[bool, Form(description="the project cannot avoid the zone (142号 一、（一）6)")] = False,
+    cannot_avoid: Annotated[
+        bool, Form(description="the project cannot avoid the zone (142号 一、（一）6)")
+    ] = False,
     state_major_project: Annotated[bool, Form(description="declared a 国家重大项目")] = False,
 ) -> Response:
     """The same screening as `POST /v1/screenings`, with the footprint as an uploaded file."""

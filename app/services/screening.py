@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -43,7 +43,7 @@ class ScreeningAsk:
     project_name: str = ""
     crs: str | None = None
     as_of: date | None = None
-    project: ProjectAttributes = ProjectAttributes()
+    project: ProjectAttributes = field(default_factory=ProjectAttributes)
     """The applicant's declarations (``is_linear`` is read from the footprint by ``screen``)."""
 
 

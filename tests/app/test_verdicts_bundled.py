@@ -103,11 +103,15 @@ def test_fine_chemicals_in_the_anyi_chemical_park_is_not_prohibited(client: Test
     # City-wide clause 1 (赣江、抚河、潦河干流岸线一公里) does not bind 25 km from the 赣江.
     body = screen(client, ANYI_PARK, "2662")
     assert body["result"]["verdict"] != "prohibited", findings(body, "prohibited")
-    clause3 = [r for r in body["result"]["compliance"] if "化工园区外禁止" in r["text_zh"] and "city" in r["scopes"]]
+    clause3 = [
+        r for r in body["result"]["compliance"] if "化工园区外禁止" in r["text_zh"] and "city" in r["scopes"]
+    ]
     assert [r["assessment"] for r in clause3] == ["not_applicable"]
 
 
-def test_chemical_plant_500_m_from_the_ganjiang_is_prohibited_by_city_wide_clause_1(client: TestClient) -> None:
+def test_chemical_plant_500_m_from_the_ganjiang_is_prohibited_by_city_wide_clause_1(
+    client: TestClient,
+) -> None:
     # 总体准入要求 空间布局约束 第1条: "赣江、抚河、潦河干流岸线一公里范围内禁止新建、扩建化工项目".
     t = Transformer.from_crs(4490, 4548, always_xy=True)
     import json
@@ -158,8 +162,12 @@ def test_footprint_partly_outside_the_city_is_conditional_with_the_share(client:
     from shapely.geometry import shape
     from shapely.ops import transform, unary_union
 
-    raw = (files("geodata") / "nanchang" / "data" / "2024-update" / "divisions.geojson").read_text(encoding="utf-8")
-    city = unary_union([shape(f["geometry"]) for f in json.loads(raw)["features"] if f["properties"]["level"] == "city"])
+    raw = (files("geodata") / "nanchang" / "data" / "2024-update" / "divisions.geojson").read_text(
+        encoding="utf-8"
+    )
+    city = unary_union(
+        [shape(f["geometry"]) for f in json.loads(raw)["features"] if f["properties"]["level"] == "city"]
+    )
     t = Transformer.from_crs(4490, 4548, always_xy=True)
     fp = wkt.loads(ON_CITY_EDGE)
     share = transform(t.transform, fp.difference(city)).area / transform(t.transform, fp).area

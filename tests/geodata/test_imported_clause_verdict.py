@@ -26,7 +26,9 @@ from geodata.snapshots import SnapshotCache
 from zoning.industry import IndustryCatalogue
 from zoning.screening import ScreeningRequest, screen
 
-UNIT = "ZH36012430005"  # a general control unit 一般管控单元 of 进贤县, no park, no protected zone at its point
+UNIT = (
+    "ZH36012430005"  # a general control unit 一般管控单元 of 进贤县, no park, no protected zone at its point
+)
 CLAUSE = "禁止新建、扩建化工项目。"
 
 

@@ -252,7 +252,9 @@ def test_buffer_is_a_true_distance_not_a_segmented_polygon() -> None:
     )
     request = ScreeningRequest(lonlat(FOOTPRINT), CATALOGUE.resolve("73"), buffer_m=1000)
     points = screen(snap, request, CATALOGUE).to_dict()["layers"]["monitoring_points"]
-    assert [(p["code"], p["distance_m"]) for p in points["features"]] == [("P9", pytest.approx(999.5, abs=0.01))]
+    assert [(p["code"], p["distance_m"]) for p in points["features"]] == [
+        ("P9", pytest.approx(999.5, abs=0.01))
+    ]
 
 
 def test_a_footprint_that_only_touches_the_red_line_is_near_at_0_m() -> None:
@@ -261,7 +263,9 @@ def test_a_footprint_that_only_touches_the_red_line_is_near_at_0_m() -> None:
     result = screen(snapshot(), request, CATALOGUE).to_dict()
     redline = result["layers"]["ecological_redline"]
     assert redline["status"] == "near"
-    assert [(f["code"], f["distance_m"], f["reached_by"]) for f in redline["features"]] == [("HX1", 0.0, "buffer")]
+    assert [(f["code"], f["distance_m"], f["reached_by"]) for f in redline["features"]] == [
+        ("HX1", 0.0, "buffer")
+    ]
     red = [f for f in result["findings"] if f["layer"] == "ecological_redline"]
     assert [f["severity"] for f in red] == ["conditional"]  # the EIA assesses the effect; not prohibited
 
