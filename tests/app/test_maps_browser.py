@@ -265,7 +265,9 @@ def test_drawing_a_footprint_returns_its_verdict(tab: Page, base_url: str) -> No
     tab.page.fill("#zoning-buffer", "200")
     tab.page.click("#zoning-screen")
     verdict = tab.page.wait_for_selector("#zoning-verdict", timeout=10_000)
-    assert verdict.inner_text().upper() in ("PROHIBITED", "CONDITIONAL", "PERMITTED")
+    # 总体准入要求 空间布局约束 第3条: "化工园区外禁止新建、扩建化工项目" — the site is in no chemical park
+    # (安义工业园, the only recognised one, is 25 km west), and 2614 is in division 26.
+    assert verdict.inner_text().upper() == "PROHIBITED"
     link = tab.page.query_selector("#zoning-screening-msg a")
     assert link is not None and re.fullmatch(
         r"/v1/screenings/[^/?]+\?f=html", link.get_attribute("href") or ""
@@ -366,5 +368,7 @@ def test_uploading_a_footprint_returns_its_verdict(
     tab.page.fill("#zoning-industry", "2614")
     tab.page.click("#zoning-screen")
     verdict = tab.page.wait_for_selector("#zoning-verdict", timeout=10_000)
-    assert verdict.inner_text().upper() in ("PROHIBITED", "CONDITIONAL", "PERMITTED")
+    # 总体准入要求 空间布局约束 第3条: "化工园区外禁止新建、扩建化工项目" — the site is in no chemical park
+    # (安义工业园, the only recognised one, is 25 km west), and 2614 is in division 26.
+    assert verdict.inner_text().upper() == "PROHIBITED"
     assert tab.errors == [] and tab.outside == []
