@@ -10,6 +10,7 @@ checked independently with pyproj (EPSG:4490 → EPSG:4548) and shapely, not rea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -183,3 +184,40 @@ def test_a_coarse_code_c_must_declare_the_class_code(client: TestClient) -> None
     assert body["result"]["verdict"] != "permitted"
     rows = [r for r in body["result"]["compliance"] if "declare the class (4-digit) code" in r["reason_en"]]
     assert rows and all(r["assessment"] == "needs_review" for r in rows)
+
+
+def test_project_attributes_on_both_routes_are_echoed_and_checked(client: TestClient) -> None:
+    # Issue 11 §2: project_nature new|expansion|rebuild|relocation, has_outfall, cannot_avoid,
+    # state_major_project — stored in the record's request; anything else is a 422 naming the field.
+    posted = screen(client, URBAN_CORE, "6513", project_nature="rebuild", cannot_avoid=True)
+    assert {k: posted["request"][k] for k in ("project_nature", "has_outfall", "cannot_avoid")} == {
+        "project_nature": "rebuild",
+        "has_outfall": False,
+        "cannot_avoid": True,
+    }
+    bad = client.post(
+        "/v1/screenings", json={"footprint": URBAN_CORE, "industry": "6513", "project_nature": "demolish"}
+    )
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    assert bad.json()["field"] == "project_nature"
+    uploaded = client.post(
+        "/v1/screenings/upload",
+        files={"file": ("p.geojson", json.dumps(GRADE_II).encode(), "application/geo+json")},
+        data={"industry": "6513", "has_outfall": "true", "project_nature": "expansion"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    record = uploaded.json()
+    assert (record["request"]["has_outfall"], record["request"]["project_nature"]) == (True, "expansion")
+    assert record["result"]["verdict"] == "prohibited"  # art. 64, as on the JSON route
+
+
+def test_geojson_carries_the_compliance_counts(client: TestClient) -> None:
+    body = screen(client, URBAN_CORE, "6513")
+    counts: dict[str, int] = {}
+    for row in body["result"]["compliance"]:
+        counts[row["assessment"]] = counts.get(row["assessment"], 0) + 1
+    gj = client.get(body["links"]["geojson"]).json()
+    footprint = next(f for f in gj["features"] if f["properties"]["role"] == "footprint")
+    got = footprint["properties"]["compliance_counts"]
+    assert {k: v for k, v in got.items() if v} == counts
+    assert sum(got.values()) == len(body["result"]["compliance"])
