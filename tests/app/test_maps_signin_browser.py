@@ -114,7 +114,14 @@ def test_signed_out_shows_sign_in_signed_in_draws_and_screens(
     tab.page.wait_for_function("() => window.zoningReadyAt !== undefined", timeout=20_000)
     assert tab.page.url == private_url + "/map"
     drawn = tab.page.evaluate(LAYERS_DRAWN_JS)
-    assert set(drawn) == {"units", "water_zones", "redlines", "reserve_zones", "divisions", "industrial_parks"}
+    assert set(drawn) == {
+        "units",
+        "water_zones",
+        "redlines",
+        "reserve_zones",
+        "divisions",
+        "industrial_parks",
+    }
     assert all(n > 0 for n in drawn.values()), drawn
     tab.page.wait_for_selector("#zoning-sign-out", timeout=5_000)  # the page knows who is signed in
 

@@ -115,7 +115,6 @@ def test_chemical_plant_500_m_from_the_ganjiang_is_prohibited_by_city_wide_claus
 ) -> None:
     # 总体准入要求 空间布局约束 第1条: "赣江、抚河、潦河干流岸线一公里范围内禁止新建、扩建化工项目".
     t = Transformer.from_crs(4490, 4548, always_xy=True)
-    import json
     from importlib.resources import files
 
     from shapely.geometry import Point, shape
@@ -157,7 +156,6 @@ def test_footprint_partly_outside_the_city_is_conditional_with_the_share(client:
     coverage = [f for f in body["result"]["findings"] if f["layer"] == "city_coverage"]
     assert [f["severity"] for f in coverage] == ["conditional"]
     # share outside measured independently on the bundled city boundary, in EPSG:4548
-    import json
     from importlib.resources import files
 
     from shapely.geometry import shape
