@@ -28,6 +28,12 @@ class ScreeningRequestEcho(_Open):
     as_of: str | None
     footprint_format: str
     notes: list[str] = Field(description="how the input was read (CRS assumed, parts unioned…)")
+    project_nature: Literal["new", "expansion", "rebuild", "relocation"] = Field(
+        default="new", description="建设性质 新建/扩建/改建/迁建"
+    )
+    has_outfall: bool = Field(default=False, description="a wastewater outfall to surface water (排污口)")
+    cannot_avoid: bool = Field(default=False, description="declared unable to avoid the zone (无法避让)")
+    state_major_project: bool = Field(default=False, description="declared a 国家重大项目")
 
 
 class IndustryPublic(_Open):
@@ -66,6 +72,35 @@ class FindingPublic(_Open):
     basis: str
 
 
+class ConditionPublic(_Open):
+    key: str
+    value: Any
+    outcome: Literal["met", "not_met", "cannot_evaluate"]
+    reason_en: str
+    spatial: bool
+
+
+class ComplianceRowPublic(_Open):
+    """A line of the 三线一单符合性分析 table: a clause, the units carrying it, its assessment and why."""
+
+    dimension: str = Field(
+        description="spatial_layout / pollutant_discharge / environmental_risk / resource_efficiency"
+    )
+    dimension_zh: str
+    scopes: list[str] = Field(description='unit codes carrying the identical clause; "city" for 总体准入要求')
+    clause_nos: list[int | None]
+    text_zh: str
+    effect: str
+    industry_codes: list[str] = Field(
+        default_factory=list, description="GB/T 4754-2017 codes the clause names"
+    )
+    assessment: Literal["non_compliant", "needs_review", "compliant", "not_applicable"]
+    assessment_zh: str = Field(description="不符合 / 需核实 / 符合 / 不涉及")
+    severity: Literal["prohibited", "conditional", "notice", "permitted"]
+    reason_en: str
+    conditions: list[ConditionPublic]
+
+
 class DatasetSummary(_Open):
     label: str
     checksum: str
@@ -88,6 +123,10 @@ class ScreeningResultPublic(_Open):
     layers: dict[str, LayerPublic]
     priority_unit_overlap_m2: float
     findings: list[FindingPublic]
+    compliance: list[ComplianceRowPublic] = Field(
+        default_factory=list,
+        description="三线一单符合性分析: every clause of the touched units and the city-wide list",
+    )
     dataset: DatasetSummary
 
 

@@ -13,10 +13,13 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 import shapely
 from geoalchemy2.functions import ST_AsBinary
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, LargeBinary, String, and_, bindparam, func, insert, or_, select, update
 
@@ -393,6 +396,26 @@ def rule_rows(conn: Connection, version_id: int) -> list[Any]:
     )
 
 
+@cache
+def context_waters() -> tuple[dict[str, BaseGeometry], dict[str, BaseGeometry]]:
+    """Rivers and lakes (name_zh → EPSG:4490 geometry) of the bundled ``context.geojson`` (GSHHG).
+
+    The access-list clauses measure from named rivers ("赣江、抚河、潦河干流岸线一公里范围内") and name
+    lakes; the zoning versions carry no river layer, so screening reads this one. A river the file
+    lacks (潦河) leaves its distance condition unevaluated rather than clear.
+    """
+    path = files("geodata") / "nanchang" / "data" / "context.geojson"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, dict[str, list[BaseGeometry]]] = {"river": {}, "lake": {}}
+    for feature in raw["features"]:
+        props = feature["properties"]
+        if props.get("kind") in out:
+            geom = shape(feature["geometry"])
+            out[props["kind"]].setdefault(str(props["name_zh"]), []).append(geom)
+    rivers, lakes = ({k: shapely.union_all(v) for k, v in out[kind].items()} for kind in ("river", "lake"))
+    return rivers, lakes
+
+
 def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
     """Read every layer of a version into an immutable, indexed snapshot."""
     vid = version.id
@@ -525,6 +548,8 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
         reserve_zones=reserve_zones,
         monitoring_points=points,
         industrial_parks=parks_store.read_parks(conn, vid),
+        rivers=context_waters()[0],
+        lakes=context_waters()[1],
     )
 
 

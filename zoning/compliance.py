@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from zoning.conditions import ClauseContext, ConditionResult, Outcome, evaluate_conditions
-from zoning.gbt_match import CodeMatch, match
+from zoning.industry import CodeMatch, match
 from zoning.project import ProjectAttributes
 from zoning.statutes import Severity
 from zoning.vocabulary import RuleDimension
@@ -265,6 +265,8 @@ class ComplianceRow:
     severity: Severity
     reason_en: str
     conditions: tuple[ConditionResult, ...]
+    industry_codes: tuple[str, ...] = ()
+    """The GB/T 4754-2017 codes the clause names (empty: it names no industry)."""
 
     def as_dict(self) -> dict[str, Any]:
         dimension = RuleDimension(self.dimension)
@@ -275,6 +277,7 @@ class ComplianceRow:
             "clause_nos": list(self.clause_nos),
             "text_zh": self.text_zh,
             "effect": self.effect,
+            "industry_codes": list(self.industry_codes),
             "assessment": self.assessment.value,
             "assessment_zh": self.assessment.label_zh,
             "severity": self.severity.value,
@@ -326,6 +329,7 @@ def compliance_table(assessed: Iterable[ClauseAssessment]) -> list[ComplianceRow
                 severity=first.severity,
                 reason_en=first.reason_en,
                 conditions=first.conditions,
+                industry_codes=first.clause.industry_codes,
             )
         )
     rows.sort(

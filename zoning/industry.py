@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final
 
 from zoning.errors import InvalidInput
@@ -142,6 +143,26 @@ def may_fall_under(declared_code: str, rule_code: str) -> bool:
     declared = normalize(declared_code)
     rule = normalize(rule_code, field="rule")
     return declared != rule and contains(declared, rule)
+
+
+class CodeMatch(StrEnum):
+    """How the code set a rule names relates to a declared industry code."""
+
+    COVERED = "covered"
+    """A rule code is the industry's code or an ancestor of it (:func:`covers`)."""
+    TOO_COARSE = "too_coarse"
+    """The declaration is an ancestor of a rule code: it may fall under the rule (:func:`may_fall_under`)."""
+    NONE = "none"
+
+
+def match(rule_codes: Iterable[str], project_code: str) -> CodeMatch:
+    """COVERED if any rule code covers the project, else TOO_COARSE if it may fall under one, else NONE."""
+    codes = list(rule_codes)
+    if any(covers(code, project_code) for code in codes):
+        return CodeMatch.COVERED
+    if any(may_fall_under(project_code, code) for code in codes):
+        return CodeMatch.TOO_COARSE
+    return CodeMatch.NONE
 
 
 @dataclass(frozen=True)

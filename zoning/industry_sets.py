@@ -1,7 +1,7 @@
 """The project classes the statutes name, as GB/T 4754-2017 code sets, reviewed class by class.
 
 A set holds sections, divisions, groups or classes; a code covers everything under it
-(``zoning.gbt_match``). Each code carries its standard name and why it belongs; "judgement" marks a
+(``zoning.industry``). Each code carries its standard name and why it belongs; "judgement" marks a
 class where the law's words (排放污染物, 对水体污染严重, 污染环境、破坏资源或者景观的生产设施) do not
 decide by themselves and the screening takes a side a reviewer can overrule.
 """

@@ -1,12 +1,13 @@
 """Footprint screening: from a project footprint and its industry to a cited verdict.
 
-footprint (EPSG:4490) → planar EPSG:4548 → optional buffer → hits per layer, for every layer the
-registry (``zoning.layers``) marks as screened (control units with overlap area and shares;
-water-source protection zones by grade; red line; nature-reserve zones; monitoring points in the
-buffer) → findings from the rule sources (``zoning.screening_rules``: the statutory rules of
-``zoning.law`` for protected zones, then every access-list clause of the touched units and the
-city-wide general requirements that matches the industry) → verdict, worst finding wins:
-prohibited > conditional > permitted.
+footprint (EPSG:4490) → planar EPSG:4548 → hits per layer within the buffer distance (``dwithin``),
+for every layer the registry (``zoning.layers``) marks as screened (control units with overlap area
+and shares; water-source protection zones by grade; red line; nature-reserve zones; industrial
+parks; monitoring points) → findings from the rule sources (``zoning.screening_rules``: the
+rulebook — the statutory table ``zoning.statutes`` for the zones the footprint lies in and every
+access-list clause of the touched units and the city-wide list with its conditions evaluated —
+then proximity and coverage) → verdict, worst finding wins: prohibited > conditional > permitted;
+a notice never lowers ``permitted``. The compliance table (三线一单符合性分析) rides along.
 
 Areas and distances are planar in EPSG:4548 (CGCS2000 / 3-degree Gauss–Krüger CM 117°E); across
 Nanchang (115.4–116.6°E) its scale error stays below 0.04 % in length, 0.07 % in area.
@@ -44,7 +45,7 @@ from zoning.screening_result import (
     ScreeningResult,
     Verdict,
 )
-from zoning.screening_rules import DEFAULT_RULES
+from zoning.screening_rules import DEFAULT_RULES, rules_outcome, statute_and_access_rules, with_linear
 from zoning.snapshot import ZoningSnapshot
 from zoning.vocabulary import MonitoringKind
 
@@ -64,6 +65,7 @@ __all__ = [
 ]
 
 MAX_BUFFER_M = 5_000.0
+RULEBOOK_SOURCE = statute_and_access_rules
 SEVERITY_ORDER = {"prohibited": 0, "conditional": 1, "notice": 2}
 
 # ----------------------------------------------------------------------------------- geometry
@@ -151,14 +153,19 @@ HIT_PROPERTIES: dict[str, Callable[[Any], dict[str, Any]]] = {
 """How each screened layer describes a hit feature; a new screened layer adds its entry here."""
 
 
-def _area_hits(spec: LayerSpec, layer: Any, footprint: BaseGeometry, zone: BaseGeometry) -> list[LayerHit]:
-    """Features of an areal layer the footprint touches, or only the buffer zone reaches."""
+def _area_hits(spec: LayerSpec, layer: Any, footprint: BaseGeometry, buffer_m: float) -> list[LayerHit]:
+    """Features of an areal layer the footprint lies in, or that are within ``buffer_m`` of it.
+
+    The buffer is a true distance (``dwithin``), not a segmented buffer polygon. A feature the
+    footprint only touches (no shared area or length: boundaries meet) is ``near`` at 0 m, not a hit.
+    """
     describe = HIT_PROPERTIES[spec.name]
     out = []
-    for i in layer.near_planar(zone):
+    candidates = layer.planar_tree.query(footprint, predicate="dwithin", distance=buffer_m)
+    for i in sorted(int(i) for i in candidates):
         geometry = layer.planar[i]
         record = layer.records[i]
-        if footprint.intersects(geometry):
+        if footprint.intersects(geometry) and not footprint.touches(geometry):
             part = footprint.intersection(geometry)
             overlap = Overlap(
                 area_m2=_r(part.area),
@@ -168,21 +175,22 @@ def _area_hits(spec: LayerSpec, layer: Any, footprint: BaseGeometry, zone: BaseG
             )
             out.append(LayerHit(spec.name, record, describe(record), 0.0, "footprint", overlap))
         else:
-            distance = _r(footprint.distance(geometry), 1)
+            distance = _r(footprint.distance(geometry))
             out.append(LayerHit(spec.name, record, describe(record), distance, "buffer", None))
     return out
 
 
 def _point_hits(
-    spec: LayerSpec, snapshot: ZoningSnapshot, footprint: BaseGeometry, zone: BaseGeometry
+    spec: LayerSpec, snapshot: ZoningSnapshot, footprint: BaseGeometry, buffer_m: float
 ) -> list[LayerHit]:
-    """Points of a point layer inside the buffer zone, nearest first (then by code)."""
+    """Points of a point layer within ``buffer_m`` of the footprint (``dwithin``), nearest first."""
     describe = HIT_PROPERTIES[spec.name]
     out = []
     for point_layer in snapshot.point_layers(spec.dataset_key):
-        for i in sorted(int(i) for i in point_layer.tree.query(zone, predicate="intersects")):
+        found = point_layer.tree.query(footprint, predicate="dwithin", distance=buffer_m)
+        for i in sorted(int(i) for i in found):
             record = point_layer.records[i]
-            distance = _r(footprint.distance(point_layer.planar[i]), 1)
+            distance = _r(footprint.distance(point_layer.planar[i]))
             out.append(LayerHit(spec.name, record, describe(record), distance))
     out.sort(key=lambda h: (h.distance_m, h.properties["code"]))
     return out
@@ -197,15 +205,15 @@ def _status(spec: LayerSpec, hits: Sequence[LayerHit]) -> LayerStatus:
 
 
 def screen_layer(
-    spec: LayerSpec, snapshot: ZoningSnapshot, footprint: BaseGeometry, zone: BaseGeometry
+    spec: LayerSpec, snapshot: ZoningSnapshot, footprint: BaseGeometry, buffer_m: float
 ) -> LayerResult:
-    """Hits and status of one registered layer for a planar footprint and its buffer zone."""
+    """Hits and status of one registered layer for a planar footprint and a buffer distance."""
     if spec.dataset_key in snapshot.missing_layers:
         return LayerResult(spec.name, "no_data")
     if spec.geometry_type == "Point":
-        hits = _point_hits(spec, snapshot, footprint, zone)
+        hits = _point_hits(spec, snapshot, footprint, buffer_m)
     else:
-        hits = _area_hits(spec, snapshot.layer(spec.dataset_key), footprint, zone)
+        hits = _area_hits(spec, snapshot.layer(spec.dataset_key), footprint, buffer_m)
     return LayerResult(spec.name, _status(spec, hits), tuple(hits))
 
 
@@ -238,10 +246,10 @@ def screen(
     if not 0 <= request.buffer_m <= MAX_BUFFER_M:
         raise InvalidInput(f"buffer_m={request.buffer_m} is outside 0…{MAX_BUFFER_M:.0f} m", field="buffer_m")
     footprint = to_planar(request.footprint)
-    zone = footprint.buffer(request.buffer_m) if request.buffer_m > 0 else footprint
-    results = tuple(screen_layer(spec, snapshot, footprint, zone) for spec in layers.screened())
+    results = tuple(screen_layer(spec, snapshot, footprint, request.buffer_m) for spec in layers.screened())
     if rules is None:
         rules = DEFAULT_RULES
+    request = replace(request, project=with_linear(request.project, request.footprint))
     context = RuleContext(snapshot, request, catalogue, {r.layer: r for r in results})
     found = [finding for source in rules for finding in source(context)]
     found.sort(key=lambda f: SEVERITY_ORDER[f.severity])  # stable: source order kept within a severity
@@ -256,4 +264,5 @@ def screen(
         layers=results,
         findings=findings,
         dataset=snapshot.version,
+        compliance=rules_outcome(context).compliance if RULEBOOK_SOURCE in rules else (),
     )

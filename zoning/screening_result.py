@@ -14,8 +14,10 @@ from typing import Any, Literal
 
 from shapely.geometry.base import BaseGeometry
 
+from zoning.compliance import ComplianceRow
 from zoning.crs import PLANAR_CRS
 from zoning.industry import IndustryCatalogue, ResolvedIndustry
+from zoning.project import ProjectAttributes
 from zoning.snapshot import VersionInfo, ZoningSnapshot
 from zoning.vocabulary import ControlClass
 
@@ -43,9 +45,9 @@ class ScreeningRequest:
     industry: ResolvedIndustry
     buffer_m: float = 0.0
     project_name: str = ""
-    attributes: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    """Project attributes (capacity, emissions, inside a recognised chemical park…) that clause
-    conditions can read (issue 11); no built-in rule reads them yet."""
+    project: ProjectAttributes = field(default_factory=ProjectAttributes)
+    """What the applicant declares (project nature, outfall, cannot avoid, 国家重大项目); ``screen``
+    sets ``is_linear`` from the footprint's geometry type."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ class RuleContext:
     request: ScreeningRequest
     catalogue: IndustryCatalogue
     layers: Mapping[str, LayerResult]
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
+    """Results rule sources share within one screening (the rulebook outcome, computed once)."""
 
 
 RuleSource = Callable[[RuleContext], list[Finding]]
@@ -173,6 +177,8 @@ class ScreeningResult:
     findings: tuple[Finding, ...]
     dataset: VersionInfo
     measurement: str = MEASUREMENT
+    compliance: tuple[ComplianceRow, ...] = ()
+    """The 三线一单符合性分析 table: every clause of the touched units and the city-wide list, assessed."""
 
     @property
     def verdict_labels(self) -> tuple[str, str]:
@@ -221,6 +227,7 @@ class ScreeningResult:
             "layers": {r.layer: r.to_dict() for r in self.layers},
             "priority_unit_overlap_m2": self.priority_unit_overlap_m2,
             "findings": [f.to_dict() for f in self.findings],
+            "compliance": [r.as_dict() for r in self.compliance],
             "dataset": {
                 "label": v.label,
                 "checksum": v.checksum,

@@ -9,7 +9,7 @@ planar distances in metres.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -223,6 +223,11 @@ class ZoningSnapshot:
     rules: dict[str | None, tuple[RuleRecord, ...]] = field(default_factory=dict)
     """Access-list clauses by unit code; key None holds the city-wide general requirements."""
     industrial_parks: _Layer = field(default_factory=lambda: _Layer.of(()))
+    rivers: Mapping[str, BaseGeometry] | None = None
+    """Named rivers (name_zh → EPSG:4548 geometry) of the context layer, for the clauses' distance
+    conditions; None when no rivers layer is available (the condition cannot be evaluated)."""
+    lakes: Mapping[str, BaseGeometry] | None = None
+    """Named lakes (name_zh → EPSG:4548 geometry) of the context layer; None when unavailable."""
     missing_layers: frozenset[str] = frozenset()
     """Dataset keys (``zoning.layers``) of the layers this version does not carry at all: screening
     reports them as ``no_data`` rather than ``clear``."""
@@ -243,6 +248,8 @@ class ZoningSnapshot:
         rules: Sequence[RuleRecord] = (),
         industrial_parks: Sequence[IndustrialParkRecord] = (),
         missing_layers: Iterable[str] = (),
+        rivers: Mapping[str, BaseGeometry] | None = None,
+        lakes: Mapping[str, BaseGeometry] | None = None,
     ) -> ZoningSnapshot:
         """Index the layers of one version. Records keep the order given (by code, from the store)."""
         shapely.prepare(city)
@@ -265,6 +272,8 @@ class ZoningSnapshot:
             rules={k: tuple(v) for k, v in rules_by_unit.items()},
             industrial_parks=_Layer.of(industrial_parks),
             missing_layers=frozenset(missing_layers),
+            rivers=None if rivers is None else {k: to_planar(g) for k, g in rivers.items()},
+            lakes=None if lakes is None else {k: to_planar(g) for k, g in lakes.items()},
         )
 
     def layer(self, dataset_key: str) -> _Layer:

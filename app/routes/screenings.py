@@ -35,6 +35,7 @@ from geodata.snapshots import SnapshotCache
 from zoning import layers
 from zoning.errors import InvalidInput, NotFound
 from zoning.geometry_input import parse_footprint
+from zoning.project import ProjectAttributes, ProjectNature
 from zoning.screening import MAX_BUFFER_M
 
 router = APIRouter(tags=["screenings"])
@@ -70,6 +71,19 @@ class ScreeningCreate(StrictModel):
         default=False,
         description="true: union overlapping parts of a MultiPolygon (with a note) instead of refusing them",
     )
+    project_nature: ProjectNature = Field(
+        default=ProjectNature.NEW,
+        description="建设性质: new 新建 | expansion 扩建 | rebuild 改建 | relocation 迁建 (水污染防治法 art. 67, "
+        "the clauses' 新建、扩建)",
+    )
+    has_outfall: bool = Field(
+        default=False, description="a wastewater outfall 排污口 to surface water (水污染防治法 art. 64)"
+    )
+    cannot_avoid: bool = Field(
+        default=False,
+        description="the project cannot avoid the zone (自然资发〔2022〕142号 一、（一）6 必须且无法避让)",
+    )
+    state_major_project: bool = Field(default=False, description="declared a 国家重大项目")
 
 
 def _ask_and_store(
@@ -105,11 +119,15 @@ def create_screening(
     """Screen a footprint (point, line or polygon) for a project of a GB/T 4754 industry.
 
     The verdict is `prohibited`, `conditional` or `permitted` (subject to EIA) — the worst finding
-    wins. Findings cite 水污染防治法 arts. 65–67 for water-source protection zones by grade, the
-    red-line rules, 自然保护区条例, and every access-list clause of the touched units (and the
-    city-wide general requirements) that matches the industry. Each layer reports `hit`, `near`
-    (reached only by the buffer) or `clear`. The record is stored; its `id` can be cited and
-    re-opened with `GET /v1/screenings/{id}`.
+    wins; a notice never lowers `permitted`. Findings cite 水污染防治法 arts. 64–67 for water-source
+    protection zones by grade, 自然资发〔2022〕142号 for the red line, 自然保护区条例 by zone, and every
+    access-list clause of the touched units and the city-wide general requirements that binds or
+    needs review; `result.compliance` is the 三线一单符合性分析 table of every clause assessed. The
+    project attributes (`project_nature`, `has_outfall`, `cannot_avoid`, `state_major_project`) are
+    read as the law reads them; a LineString footprint is a linear project. Each layer reports `hit`
+    (shares area or length), `near` (within the buffer, or only touching: 0 m), `clear` or
+    `no_data`. The record is stored; its `id` can be cited and re-opened with
+    `GET /v1/screenings/{id}`.
     """
     try:
         data = json.dumps(body.footprint) if isinstance(body.footprint, dict) else body.footprint
@@ -118,7 +136,20 @@ def create_screening(
     parsed = parse_footprint(
         data, filename=None, content_type=None, crs=body.crs, field="footprint", repair=body.repair
     )
-    ask = ScreeningAsk(parsed, body.industry, body.buffer_m, body.project_name, body.crs, body.as_of)
+    ask = ScreeningAsk(
+        parsed,
+        body.industry,
+        body.buffer_m,
+        body.project_name,
+        body.crs,
+        body.as_of,
+        project=ProjectAttributes(
+            project_nature=body.project_nature,
+            has_outfall=body.has_outfall,
+            cannot_avoid=body.cannot_avoid,
+            state_major_project=body.state_major_project,
+        ),
+    )
     return _ask_and_store(request, principal, snapshots, ask)
 
 
@@ -140,6 +171,14 @@ def create_screening_from_file(
     crs: Annotated[str | None, Form()] = None,
     as_of: Annotated[date | None, Form()] = None,
     repair: Annotated[bool, Form(description="union overlapping parts instead of refusing them")] = False,
+    project_nature: Annotated[ProjectNature, Form(description="new | expansion | rebuild | relocation")] = (
+        ProjectNature.NEW
+    ),
+    has_outfall: Annotated[bool, Form(description="a wastewater outfall to surface water (art. 64)")] = False,
+    cannot_avoid: Annotated[
+        bool, Form(description="the project cannot avoid the zone (142号 一、（一）6)")
+    ] = False,
+    state_major_project: Annotated[bool, Form(description="declared a 国家重大项目")] = False,
 ) -> Response:
     """The same screening as `POST /v1/screenings`, with the footprint as an uploaded file."""
     for name, value in (("industry", industry), ("project_name", project_name), ("crs", crs)):
@@ -157,7 +196,23 @@ def create_screening_from_file(
         data, filename=file.filename, content_type=file.content_type, crs=crs, field="file", repair=repair
     )
     return _ask_and_store(
-        request, principal, snapshots, ScreeningAsk(parsed, industry, buffer_m, project_name, crs, as_of)
+        request,
+        principal,
+        snapshots,
+        ScreeningAsk(
+            parsed,
+            industry,
+            buffer_m,
+            project_name,
+            crs,
+            as_of,
+            project=ProjectAttributes(
+                project_nature=project_nature,
+                has_outfall=has_outfall,
+                cannot_avoid=cannot_avoid,
+                state_major_project=state_major_project,
+            ),
+        ),
     )
 
 
@@ -182,6 +237,14 @@ def _geometries(conn: Any, record: ScreeningPublic) -> dict[str, dict[str, Any]]
     }
 
 
+def _compliance_counts(record: ScreeningPublic) -> dict[str, int]:
+    """Rows of the 三线一单符合性分析 table per assessment (non_compliant, needs_review, compliant, not_applicable)."""
+    counts = dict.fromkeys(("non_compliant", "needs_review", "compliant", "not_applicable"), 0)
+    for row in record.result.compliance:
+        counts[row.assessment] += 1
+    return counts
+
+
 def _geojson(record: ScreeningPublic, geometries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     result = record.result
     features: list[dict[str, Any]] = [
@@ -194,6 +257,7 @@ def _geojson(record: ScreeningPublic, geometries: dict[str, dict[str, Any]]) -> 
                 "verdict": result.verdict,
                 "project_name": result.project_name,
                 "industry": result.industry.code,
+                "compliance_counts": _compliance_counts(record),
             },
         }
     ]

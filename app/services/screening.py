@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from geodata import repository
 from geodata.database import translate_errors
 from geodata.snapshots import SnapshotCache
 from zoning.geometry_input import ParsedFootprint, check_inside
+from zoning.project import ProjectAttributes
 from zoning.screening import ScreeningRequest, screen
 from zoning.screening_result import ScreeningResult
 
@@ -42,6 +43,8 @@ class ScreeningAsk:
     project_name: str = ""
     crs: str | None = None
     as_of: date | None = None
+    project: ProjectAttributes = field(default_factory=ProjectAttributes)
+    """The applicant's declarations (``is_linear`` is read from the footprint by ``screen``)."""
 
 
 def new_screening_id(now: datetime) -> str:
@@ -62,6 +65,10 @@ def _record(ask: ScreeningAsk, result: ScreeningResult, screening_id: str, now: 
             "crs": ask.crs,
             "crs_used": parsed.crs_used.name,
             "as_of": ask.as_of.isoformat() if ask.as_of else None,
+            "project_nature": ask.project.project_nature.value,
+            "has_outfall": ask.project.has_outfall,
+            "cannot_avoid": ask.project.cannot_avoid,
+            "state_major_project": ask.project.state_major_project,
             "footprint_format": parsed.source_format,
             "notes": parsed.notes,
         },
@@ -90,7 +97,11 @@ def create_screening(
     industry = catalogue.resolve(ask.industry_code, field="industry")
     check_inside(ask.footprint.geometry, snapshot.city, field="footprint")
     request = ScreeningRequest(
-        ask.footprint.geometry, industry, buffer_m=ask.buffer_m, project_name=ask.project_name
+        ask.footprint.geometry,
+        industry,
+        buffer_m=ask.buffer_m,
+        project_name=ask.project_name,
+        project=ask.project,
     )
     result = screen(snapshot, request, catalogue)
     now = datetime.now(UTC)

@@ -12,7 +12,7 @@ from zoning.clause_text import (
 )
 from zoning.compliance import Assessment, Clause, assess_clause
 from zoning.conditions import ClauseContext
-from zoning.gbt_match import section_of
+from zoning.industry import section_of
 from zoning.project import ProjectAttributes
 from zoning.statutes import Severity
 

@@ -159,7 +159,7 @@ def test_water_zone_grade_ii_prohibits_a_discharging_industry() -> None:
     assert zone["features"][0]["overlap_area_m2"] == pytest.approx(2000.0, abs=0.01)
     finding = next(f for f in result["findings"] if f["layer"] == "water_protection_zone")
     assert finding["severity"] == "prohibited"
-    assert finding["citation"]["article"] == "第六十六条"
+    assert finding["citation"]["article"] == "第六十六条第一款"
 
 
 def test_red_line_reached_only_by_the_buffer_is_near_and_conditional() -> None:
@@ -233,3 +233,49 @@ def test_buffer_outside_the_allowed_range_names_the_field() -> None:
     with pytest.raises(InvalidInput) as exc:
         run(buffer_m=5001)
     assert exc.value.field == "buffer_m"
+
+
+def test_buffer_is_a_true_distance_not_a_segmented_polygon() -> None:
+    # A point 999.5 m from the footprint's corner at angle π/64: a buffer polygon of 16 segments per
+    # quarter circle (Shapely's default) has its chord there at 1000·cos(π/64) = 998.8 m, so the
+    # polygon misses it; dwithin(1000 m) holds (issue 11: "the buffer is a true distance").
+    angle = np.pi / 64
+    far = Point(100 + 999.5 * np.cos(angle), 100 + 999.5 * np.sin(angle))
+    assert not FOOTPRINT.buffer(1000).contains(far)  # what the polygon prefilter alone would miss
+    city = lonlat(box(-3000, -3000, 3000, 3000))
+    snap = ZoningSnapshot.build(
+        VERSION,
+        city=city,
+        divisions=[DivisionRecord("360100", "南昌市", "Nanchang", "city", city)],
+        units=[],
+        monitoring_points=[MonitoringPointRecord("P9", "角", MonitoringKind.AIR, "city", "", lonlat(far))],
+    )
+    request = ScreeningRequest(lonlat(FOOTPRINT), CATALOGUE.resolve("73"), buffer_m=1000)
+    points = screen(snap, request, CATALOGUE).to_dict()["layers"]["monitoring_points"]
+    assert [(p["code"], p["distance_m"]) for p in points["features"]] == [
+        ("P9", pytest.approx(999.5, abs=0.01))
+    ]
+
+
+def test_a_footprint_that_only_touches_the_red_line_is_near_at_0_m() -> None:
+    # Shares the edge x = 400 with REDLINE (250…400) and nothing else: no area, no length in common.
+    request = ScreeningRequest(lonlat(box(400, 0, 500, 100)), CATALOGUE.resolve("2614"))
+    result = screen(snapshot(), request, CATALOGUE).to_dict()
+    redline = result["layers"]["ecological_redline"]
+    assert redline["status"] == "near"
+    assert [(f["code"], f["distance_m"], f["reached_by"]) for f in redline["features"]] == [
+        ("HX1", 0.0, "buffer")
+    ]
+    red = [f for f in result["findings"] if f["layer"] == "ecological_redline"]
+    assert [f["severity"] for f in red] == ["conditional"]  # the EIA assesses the effect; not prohibited
+
+
+def test_a_layer_the_version_lacks_is_no_data_and_caps_the_verdict_at_conditional() -> None:
+    # Issue 11: "a layer the version lacks is no_data, never clear, and makes the verdict at most conditional".
+    request = ScreeningRequest(lonlat(box(500, 500, 600, 600)), CATALOGUE.resolve("73"))
+    clean = screen(snapshot(), request, CATALOGUE)
+    assert clean.verdict == "permitted"
+    lacking = screen(snapshot(missing_layers={"reserve_zones"}), request, CATALOGUE).to_dict()
+    assert lacking["verdict"] == "conditional"
+    missing = [f for f in lacking["findings"] if f["layer"] == "nature_reserve_zones"]
+    assert [f["severity"] for f in missing] == ["conditional"]
