@@ -123,9 +123,13 @@ class ScreeningResultPublic(_Open):
     layers: dict[str, LayerPublic]
     priority_unit_overlap_m2: float
     findings: list[FindingPublic]
-    compliance: list[ComplianceRowPublic] = Field(
-        default_factory=list,
-        description="三线一单符合性分析: every clause of the touched units and the city-wide list",
+    compliance: list[ComplianceRowPublic] | None = Field(
+        default=None,
+        # Records stored before the table existed have none: they render "未评估 not assessed", never
+        # an empty table that reads as a clean bill, and re-read byte-identical (the key stays absent).
+        exclude_if=lambda value: value is None,
+        description="三线一单符合性分析: every clause of the touched units and the city-wide list; "
+        "absent on records made before the table existed (not assessed)",
     )
     dataset: DatasetSummary
 

@@ -237,8 +237,11 @@ def _geometries(conn: Any, record: ScreeningPublic) -> dict[str, dict[str, Any]]
     }
 
 
-def _compliance_counts(record: ScreeningPublic) -> dict[str, int]:
-    """Rows of the 三线一单符合性分析 table per assessment (non_compliant, needs_review, compliant, not_applicable)."""
+def _compliance_counts(record: ScreeningPublic) -> dict[str, int] | None:
+    """Rows of the 三线一单符合性分析 table per assessment (non_compliant, needs_review, compliant,
+    not_applicable); None for a record made before the table existed (not assessed, not zero)."""
+    if record.result.compliance is None:
+        return None
     counts = dict.fromkeys(("non_compliant", "needs_review", "compliant", "not_applicable"), 0)
     for row in record.result.compliance:
         counts[row.assessment] += 1
