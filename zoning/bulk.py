@@ -197,6 +197,40 @@ def _layer_hits(geometries: Sequence[BaseGeometry], xs: FloatArray, ys: FloatArr
     return _Hits(first, signature)
 
 
+def _place_signature(snapshot: ZoningSnapshot, xs: FloatArray, ys: FloatArray) -> npt.NDArray[np.uint64]:
+    """Signature of the facts besides the zone hits that access-list clause conditions read.
+
+    A clause may hinge on the distance to a named river (``distance_to_river_m``), on the
+    industrial park a site lies in, or on a lake it reaches (``zoning.screening_rules``), so two
+    sites with the same unit and zones can get different verdicts. Equal signatures ⇔ the same
+    parks, the same lakes and, for every river and every distance threshold the version's clauses
+    use, the same side of the threshold (distance rounded to the centimetre, as the screening does).
+    ``xs``/``ys`` are EPSG:4490 lon/lat sorted by x (NaN last).
+    """
+    signature = _layer_hits([r.geometry for r in snapshot.industrial_parks.records], xs, ys, 11).signature
+    if xs.size == 0 or (snapshot.rivers is None and snapshot.lakes is None):
+        return signature
+    px, py = crs_mod.PLANAR_TRANSFORMER.transform(xs, ys)
+    points = shapely.points(px, py)
+    for k, geometry in enumerate((snapshot.lakes or {}).values()):
+        signature ^= np.where(shapely.intersects(geometry, points), _words(k + 1, 12)[k], np.uint64(0))
+    thresholds = sorted(
+        {
+            float(rule.conditions["distance_to_river_m"])
+            for rules in snapshot.rules.values()
+            for rule in rules
+            if "distance_to_river_m" in rule.conditions
+        }
+    )
+    bit = 0
+    for geometry in (snapshot.rivers or {}).values():
+        distance = np.round(shapely.distance(geometry, points), 2)
+        for t in thresholds:
+            bit += 1
+            signature ^= np.where(distance <= t, _words(bit, 13)[bit - 1], np.uint64(0))
+    return signature
+
+
 def _factorize(values: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(code per row, first row of each code) of a uint64 array."""
     codes, uniques = pd.factorize(values)
@@ -296,6 +330,7 @@ _K = [
         0x165667B19E3779F9,
         0x27D4EB2F165667C5,
         0x85EBCA77C2B2AE63,
+        0xD6E8FEB86659FD93,
     )
 ]
 
@@ -358,13 +393,14 @@ def screen_points(
     key_code = np.full(n, -1, dtype=np.int64)
     answers: list[SiteVerdict] = []
     if todo.size:
-        # One key per (units, water zones, red line, reserve zones, industry); mixed with odd
+        # One key per (units, water zones, red line, reserve zones, place facts, industry); mixed with odd
         # multipliers so that equal keys ⇔ equal hit sets and industry up to a 2^-64 chance.
         sig = (
             hits["units"].signature[todo] * _K[0]
             ^ hits["water_zones"].signature[todo] * _K[1]
             ^ hits["redlines"].signature[todo] * _K[2]
             ^ hits["reserve_zones"].signature[todo] * _K[3]
+            ^ _place_signature(snapshot, xs[todo], ys[todo]) * _K[5]
         )
         key = sig ^ (ind_sorted[todo].astype(np.uint64) + np.uint64(1)) * _K[4]
         codes, reps = _factorize(key)
@@ -545,25 +581,11 @@ def _fill_footprint_row(
     row["nature_reserve_zones"] = ";".join(reserve)
     if industry is None:
         return
-    key = (snapshot.version.checksum, tuple(u.code for u in units), water, red, reserve, industry.code)
-    answer = _FOOTPRINT_CACHE.get(key) if buffer == 0 else None
-    if answer is None:
-        answer = screen_site(snapshot, catalogue, geometry, industry, buffer)
-        # Without a buffer a verdict depends only on the records the footprint touches and the
-        # industry; it is reused for the next footprint with the same key only when the
-        # screening saw exactly the records found here (a boundary-touching case never is).
-        if (
-            buffer == 0
-            and (answer.units, answer.water_zones, answer.redlines, answer.reserve_zones) == key[1:5]
-        ):
-            with _VERDICT_LOCK:
-                if len(_FOOTPRINT_CACHE) > 100_000:
-                    _FOOTPRINT_CACHE.clear()
-                _FOOTPRINT_CACHE[key] = answer
+    # Screened one by one: a footprint's verdict also hangs on its distance to named rivers, the parks
+    # and lakes it reaches, how much of it lies outside the city and what it only touches — more than
+    # the records it touches — so no verdict is reused from another footprint.
+    answer = screen_site(snapshot, catalogue, geometry, industry, buffer)
     row["verdict"] = answer.verdict
     row["verdict_label_zh"] = answer.verdict_label_zh
     row["finding_codes"] = answer.finding_codes
     row["findings_prohibited"], row["findings_conditional"], row["findings_notice"] = answer.counts
-
-
-_FOOTPRINT_CACHE: dict[tuple[Any, ...], SiteVerdict] = {}
