@@ -197,7 +197,7 @@ def export_version(conn: Connection, label: str, fmt: str, *, crs: str | None = 
     layers = read_layers(conn, version.id)
     frames = layer_frames(layers, shapefile=fmt == "shp")
     if crs:
-        from zoning.geometry_input import resolve_crs
+        from zoning.crs import resolve_crs
 
         target = resolve_crs(crs)
         if target.epsg is None:
