@@ -95,6 +95,11 @@ def render_locate_preview(
             tooltip=f"{result.lon:.6f}, {result.lat:.6f}",
         ).add_to(m)
 
+    return render_page(bounds, _panel(result), draw, tile_url=tile_url, tile_attribution=tile_attribution)
+
+
+def _panel(result: LocateResult) -> str:
+    """The answer panel: unit, division, zones, red line, reserve, nearest monitoring, dataset."""
     u = result.unit
     rows = [
         "<h2>点位查询 Point location</h2>",
@@ -144,4 +149,4 @@ def render_locate_preview(
     rows.append(f"<h3>数据版本 Dataset</h3><div>{escape(v.label)} · {escape(v.title_zh)}</div>")
     if v.reconstruction:
         rows.append("<div class='muted'>重建数据，非官方矢量 reconstruction, not the official geometry</div>")
-    return render_page(bounds, "".join(rows), draw, tile_url=tile_url, tile_attribution=tile_attribution)
+    return "".join(rows)

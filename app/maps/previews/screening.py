@@ -99,6 +99,13 @@ def render_screening_preview(
             },
         ).add_to(m)
 
+    return render_page(
+        bounds, _panel(result, touched), draw, tile_url=tile_url, tile_attribution=tile_attribution
+    )
+
+
+def _panel(result: Mapping[str, Any], touched: list[Any]) -> str:
+    """The answer panel: project, industry, verdict, reasons and the touched features by layer."""
     verdict = str(result.get("verdict", ""))
     rows = ["<h2>选址筛查 Siting screening</h2>"]
     if result.get("project_name"):
@@ -130,7 +137,7 @@ def render_screening_preview(
                 f"{escape(str(t.get('name_zh', '')))} "
                 f"<span class='muted'>{escape(str(extra))}{share}{dist}</span></div>"
             )
-    return render_page(bounds, "".join(rows), draw, tile_url=tile_url, tile_attribution=tile_attribution)
+    return "".join(rows)
 
 
 def _buffered(footprint: BaseGeometry, buffer_m: float) -> BaseGeometry:
