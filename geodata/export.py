@@ -36,6 +36,7 @@ from geodata.repository import DatasetLayers
 from zoning import vocabulary as v
 from zoning.crs import STORAGE_CRS
 from zoning.errors import InvalidInput
+from zoning.layers import LAYERS, LayerSpec
 
 ExportFormat = Literal["shp", "gpkg", "geojson"]
 FORMATS: tuple[str, ...] = ("shp", "gpkg", "geojson")
@@ -43,35 +44,24 @@ FORMATS: tuple[str, ...] = ("shp", "gpkg", "geojson")
 DBF_TEXT_BYTES = 254
 """Longest text a dBASE (shapefile) field holds."""
 
+DERIVED_FIELDS = frozenset({"area_m2"})
+"""Published fields the store computes from the geometry on import; exported files leave them out."""
+UNPUBLISHED_COLUMNS: dict[str, tuple[str, ...]] = {"monitoring_points": ("attributes",)}
+"""Stored columns a layer exports and imports although the API does not publish them."""
+
+
+def _export_table(spec: LayerSpec) -> tuple[Any, tuple[str, ...], str]:
+    """A layer's table, the columns its export carries (registry fields, in order) and its geometry."""
+    columns = tuple(f.column_key for f in spec.fields if f.name not in DERIVED_FIELDS)
+    return (
+        m.metadata.tables[spec.table],
+        columns + UNPUBLISHED_COLUMNS.get(spec.dataset_key, ()),
+        spec.geometry_column,
+    )
+
+
 _TABLES: dict[str, tuple[Any, tuple[str, ...], str]] = {
-    "divisions": (m.admin_division, ("code", "name_zh", "name_en", "level", "parent_code"), "geom"),
-    "units": (
-        m.control_unit,
-        ("code", "name_zh", "name_en", "control_class", "division_code", "tags"),
-        "geom",
-    ),
-    "water_sources": (
-        m.water_source,
-        ("code", "name_zh", "name_en", "level", "kind", "status", "river_zh", "division_code"),
-        "intake",
-    ),
-    "water_zones": (m.water_protection_zone, ("source_code", "grade"), "geom"),
-    "redlines": (m.ecological_redline, ("code", "name_zh", "kind"), "geom"),
-    "reserve_zones": (
-        m.nature_reserve_zone,
-        ("reserve_code", "reserve_name_zh", "reserve_name_en", "reserve_level", "zone"),
-        "geom",
-    ),
-    "monitoring_points": (
-        m.monitoring_point,
-        ("code", "name_zh", "kind", "level", "subtype", "division_code", "attributes"),
-        "geom",
-    ),
-    "industrial_parks": (
-        m.industrial_park,
-        ("code", "name_zh", "name_en", "level", "recognised_chemical_park", "industry_codes", "unit_codes"),
-        "geom",
-    ),
+    spec.dataset_key: _export_table(spec) for spec in LAYERS
 }
 
 
@@ -197,7 +187,7 @@ def export_version(conn: Connection, label: str, fmt: str, *, crs: str | None = 
     layers = read_layers(conn, version.id)
     frames = layer_frames(layers, shapefile=fmt == "shp")
     if crs:
-        from zoning.geometry_input import resolve_crs
+        from zoning.crs import resolve_crs
 
         target = resolve_crs(crs)
         if target.epsg is None:

@@ -70,7 +70,7 @@ from zoning import vocabulary as v
 from zoning.clause_text import ParsedClause, ParseStatus, parse_clause, parse_report
 from zoning.crs import InputCrs, resolve_crs
 from zoning.errors import InvalidInput, NoVersionInForce, ZoningError
-from zoning.geometry_input import to_storage
+from zoning.footprint import to_storage
 
 __all__ = [
     "FIELD_ALIASES",

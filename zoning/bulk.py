@@ -139,7 +139,7 @@ def screen_site(
 def to_storage_xy(x: FloatArray, y: FloatArray, crs: InputCrs) -> tuple[FloatArray, FloatArray]:
     """Bring coordinate arrays to EPSG:4490 lon/lat; rows that cannot be (non-finite) become NaN.
 
-    The same conversions as ``zoning.geometry_input.to_storage`` (EPSG:4326 taken as EPSG:4490,
+    The same conversions as ``zoning.footprint.to_storage`` (EPSG:4326 taken as EPSG:4490,
     GCJ-02/BD-09 removed by :mod:`zoning.coords`, Gauss–Krüger by pyproj), on arrays, so that one
     bad row does not fail its partition.
     """

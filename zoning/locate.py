@@ -10,9 +10,9 @@ import numpy as np
 import shapely
 from shapely import Point
 
-from zoning.crs import PLANAR_CRS, PLANAR_TRANSFORMER
+from zoning.crs import PLANAR_CRS, PLANAR_TRANSFORMER, resolve_crs
 from zoning.errors import InvalidCoordinate, OutsideCity
-from zoning.geometry_input import parse_degrees, resolve_crs, to_storage
+from zoning.footprint import parse_degrees, to_storage
 from zoning.snapshot import (
     DivisionRecord,
     IndustrialParkRecord,

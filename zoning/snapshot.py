@@ -9,7 +9,7 @@ planar distances in metres.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +21,7 @@ from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
 from zoning.crs import to_planar
+from zoning.layers import LAYERS, LayerSpec
 from zoning.vocabulary import (
     ControlClass,
     MonitoringKind,
@@ -207,6 +208,12 @@ class _PointLayer:
         return self.records[i], float(distance[0])
 
 
+def areal_layers() -> Iterator[LayerSpec]:
+    """The registry's areal layers: each is one STRtree-indexed field of the snapshot, named by its
+    dataset key."""
+    return (spec for spec in LAYERS if spec.geometry_type == "MultiPolygon")
+
+
 @dataclass(frozen=True)
 class ZoningSnapshot:
     """Every layer of one dataset version, indexed for point and footprint queries."""
@@ -238,20 +245,25 @@ class ZoningSnapshot:
         version: VersionInfo,
         *,
         city: BaseGeometry,
-        divisions: Sequence[DivisionRecord],
-        units: Sequence[UnitRecord],
-        water_zones: Sequence[WaterZoneRecord] = (),
-        redlines: Sequence[RedlineRecord] = (),
-        reserve_zones: Sequence[ReserveZoneRecord] = (),
         monitoring_points: Sequence[MonitoringPointRecord] = (),
         water_sources: Sequence[WaterSourceRecord] = (),
         rules: Sequence[RuleRecord] = (),
-        industrial_parks: Sequence[IndustrialParkRecord] = (),
         missing_layers: Iterable[str] = (),
         rivers: Mapping[str, BaseGeometry] | None = None,
         lakes: Mapping[str, BaseGeometry] | None = None,
+        **areal: Sequence[Any],
     ) -> ZoningSnapshot:
-        """Index the layers of one version. Records keep the order given (by code, from the store)."""
+        """Index the layers of one version. Records keep the order given (by code, from the store).
+
+        ``areal`` holds the records of each areal layer of the registry (:func:`areal_layers`)
+        under its dataset key — ``divisions``, ``units``, ``water_zones``, ``redlines``,
+        ``reserve_zones``, ``industrial_parks``; a layer not given is indexed empty. Point layers
+        have their own shapes: monitoring points are indexed per kind, water sources kept as a list.
+        """
+        keys = [spec.dataset_key for spec in areal_layers()]
+        unknown = sorted(set(areal) - set(keys))
+        if unknown:
+            raise TypeError(f"not an areal layer of zoning.layers: {', '.join(unknown)}")
         shapely.prepare(city)
         by_kind: dict[MonitoringKind, list[MonitoringPointRecord]] = {k: [] for k in MonitoringKind}
         for point in monitoring_points:
@@ -259,21 +271,17 @@ class ZoningSnapshot:
         rules_by_unit: dict[str | None, list[RuleRecord]] = {}
         for rule in rules:
             rules_by_unit.setdefault(rule.unit_code, []).append(rule)
+        indexed: dict[str, Any] = {key: _Layer.of(areal.get(key, ())) for key in keys}
         return cls(
             version=version,
             city=city,
-            divisions=_Layer.of(divisions),
-            units=_Layer.of(units),
-            water_zones=_Layer.of(water_zones),
-            redlines=_Layer.of(redlines),
-            reserve_zones=_Layer.of(reserve_zones),
             monitoring={k: _PointLayer.of(v) for k, v in by_kind.items()},
             water_sources=tuple(water_sources),
             rules={k: tuple(v) for k, v in rules_by_unit.items()},
-            industrial_parks=_Layer.of(industrial_parks),
             missing_layers=frozenset(missing_layers),
             rivers=None if rivers is None else {k: to_planar(g) for k, g in rivers.items()},
             lakes=None if lakes is None else {k: to_planar(g) for k, g in lakes.items()},
+            **indexed,
         )
 
     def layer(self, dataset_key: str) -> _Layer:

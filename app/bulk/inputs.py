@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from zoning.crs import InputCrs, resolve_crs
 from zoning.errors import InvalidInput
-from zoning.geometry_input import _crs_from_pyproj
+from zoning.footprint.transform import crs_from_pyproj
 
 FORMATS = {
     ".csv": "csv",
@@ -187,7 +187,7 @@ def _ogr_batches(source: str) -> tuple[Iterator[pa.Table], InputCrs | None]:
     import pyogrio
 
     info = pyogrio.read_info(source)
-    crs = _crs_from_pyproj(info["crs"], source="the layer") if info.get("crs") else None
+    crs = crs_from_pyproj(info["crs"], source="the layer") if info.get("crs") else None
 
     def batches() -> Iterator[pa.Table]:
         with pyogrio.open_arrow(source, batch_size=100_000, use_pyarrow=True) as (meta, reader):
@@ -221,7 +221,7 @@ def stage(
             geometry_column = geometry_column or geo.get("primary_column")
             crs_def = geo.get("columns", {}).get(geometry_column, {}).get("crs")
             geometry_crs = (
-                _crs_from_pyproj(json.dumps(crs_def), source="the GeoParquet metadata")
+                crs_from_pyproj(json.dumps(crs_def), source="the GeoParquet metadata")
                 if crs_def
                 else resolve_crs(None)
             )

@@ -10,7 +10,7 @@ layer in another CRS would be refused rather than drawn in the wrong place.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from zoning import layers
 from zoning.crs import STORAGE_CRS, transformer
 from zoning.snapshot import ZoningSnapshot
 from zoning.vocabulary import DivisionLevel
@@ -30,7 +31,8 @@ DETAIL_MIN_ZOOM = 12
 """From this zoom the page fetches per-zoom detail from /map/layers/{layer}.geojson."""
 COORD_DECIMALS = 6  # ≈ 0.1 m: more digits only make the page heavier
 
-LAYERS = ("units", "water_zones", "redlines", "reserve_zones", "industrial_parks", "divisions")
+LAYERS: tuple[str, ...] = tuple(spec.dataset_key for spec in layers.LAYERS if spec.map_layer)
+"""The dataset keys of the layers the /map page draws from the snapshot (registry ``map_layer``)."""
 
 
 class UnknownCRS(ValueError):
@@ -83,46 +85,73 @@ def _records(snapshot: ZoningSnapshot, layer: str) -> Sequence[Any]:
     return getattr(snapshot, layer).records
 
 
+def _unit(record: Any) -> dict[str, Any]:
+    c = record.control_class
+    return {
+        "code": record.code,
+        "name_zh": record.name_zh,
+        "name_en": record.name_en,
+        "class": c.value,
+        "class_zh": c.label_zh,
+        "class_en": c.label_en,
+    }
+
+
+def _water_zone(record: Any) -> dict[str, Any]:
+    return {
+        "source_code": record.source_code,
+        "source_name_zh": record.source_name_zh,
+        "grade": record.grade.value,
+        "grade_zh": record.grade.label_zh,
+    }
+
+
+def _redline(record: Any) -> dict[str, Any]:
+    return {"code": record.code, "name_zh": record.name_zh, "kind_zh": record.kind.label_zh}
+
+
+def _reserve_zone(record: Any) -> dict[str, Any]:
+    return {
+        "reserve_code": record.reserve_code,
+        "reserve_name_zh": record.reserve_name_zh,
+        "zone": record.zone.value,
+        "zone_zh": record.zone.label_zh,
+    }
+
+
+def _park(record: Any) -> dict[str, Any]:
+    return {
+        "code": record.code,
+        "name_zh": record.name_zh,
+        "name_en": record.name_en,
+        "level_zh": record.level.label_zh,
+        "chemical_zh": "认定化工园区" if record.recognised_chemical_park else "",
+        "industry_codes": ", ".join(record.industry_codes),
+    }
+
+
+def _division(record: Any) -> dict[str, Any]:
+    return {"code": record.code, "name_zh": record.name_zh, "name_en": record.name_en}
+
+
+POPUP_PROPERTIES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "units": _unit,
+    "water_zones": _water_zone,
+    "redlines": _redline,
+    "reserve_zones": _reserve_zone,
+    "industrial_parks": _park,
+    "divisions": _division,
+}
+"""Popup/tooltip properties of a record, per map layer (dataset key): bilingual labels of its enums."""
+
+
 def describe(layer: str, record: Any) -> tuple[str, dict[str, Any]]:
-    """Feature id and popup/tooltip properties of one record of a layer."""
-    if layer == "units":
-        c = record.control_class
-        return record.code, {
-            "code": record.code,
-            "name_zh": record.name_zh,
-            "name_en": record.name_en,
-            "class": c.value,
-            "class_zh": c.label_zh,
-            "class_en": c.label_en,
-        }
-    if layer == "water_zones":
-        return f"{record.source_code}-{record.grade.value}", {
-            "source_code": record.source_code,
-            "source_name_zh": record.source_name_zh,
-            "grade": record.grade.value,
-            "grade_zh": record.grade.label_zh,
-        }
-    if layer == "redlines":
-        return record.code, {"code": record.code, "name_zh": record.name_zh, "kind_zh": record.kind.label_zh}
-    if layer == "reserve_zones":
-        return f"{record.reserve_code}-{record.zone.value}", {
-            "reserve_code": record.reserve_code,
-            "reserve_name_zh": record.reserve_name_zh,
-            "zone": record.zone.value,
-            "zone_zh": record.zone.label_zh,
-        }
-    if layer == "industrial_parks":
-        return record.code, {
-            "code": record.code,
-            "name_zh": record.name_zh,
-            "name_en": record.name_en,
-            "level_zh": record.level.label_zh,
-            "chemical_zh": "认定化工园区" if record.recognised_chemical_park else "",
-            "industry_codes": ", ".join(record.industry_codes),
-        }
-    if layer == "divisions":
-        return record.code, {"code": record.code, "name_zh": record.name_zh, "name_en": record.name_en}
-    raise KeyError(layer)
+    """Feature id (the registry key's values joined with '-') and popup/tooltip properties of a record."""
+    spec = layers.by_dataset_key(layer)
+    if not spec.map_layer:
+        raise KeyError(layer)
+    fid = "-".join(str(getattr(record, k)) for k in spec.key)
+    return fid, POPUP_PROPERTIES[layer](record)
 
 
 def layer_collection(

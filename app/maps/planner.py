@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from html import escape
 from importlib.resources import files
@@ -50,6 +51,64 @@ PANEL_CSS = """
 .verdict{font-weight:700}.verdict.PROHIBITED{color:#b71c1c}.verdict.CONDITIONAL{color:#e65100}.verdict.PERMITTED{color:#2e7d32}
 .locate-popup .code{font-family:monospace;font-weight:700}
 """
+
+
+@dataclass(frozen=True)
+class _Overlay:
+    """How the /map page draws one registered map layer: its entry in the layer control, its style
+    and its tooltip (``(field, label)`` pairs, none for a non-interactive layer)."""
+
+    title: str
+    style: Callable[[dict[str, Any]], dict[str, object]]
+    tooltip: tuple[tuple[str, str], ...] = ()
+    highlight: bool = False
+    """Outline the feature under the pointer."""
+
+    def add(self, m: folium.Map, collection: dict[str, Any]) -> Element:
+        extra: dict[str, Any] = {"interactive": False}
+        if self.tooltip:
+            fields, aliases = zip(*self.tooltip, strict=True)
+            extra = {"tooltip": GeoJsonTooltip(fields=list(fields), aliases=list(aliases))}
+        if self.highlight:
+            extra["highlight_function"] = lambda _f: {"weight": 2.5, "color": "#212121"}
+        return folium.GeoJson(collection, name=self.title, style_function=self.style, **extra).add_to(m)
+
+
+OVERLAYS: dict[str, _Overlay] = {
+    "units": _Overlay(
+        "环境管控单元 Control units",
+        lambda f: unit_style(ControlClass(f["properties"]["class"])),
+        (("code", "编码"), ("name_zh", "名称"), ("class_zh", "类别")),
+        highlight=True,
+    ),
+    "reserve_zones": _Overlay(
+        "自然保护区 Nature reserve zones",
+        lambda f: reserve_style(ReserveZoneKind(f["properties"]["zone"])),
+        (("reserve_name_zh", "保护区"), ("zone_zh", "功能区")),
+    ),
+    "industrial_parks": _Overlay(
+        "开发区/工业园区 Industrial parks",
+        lambda f: park_style(bool(f["properties"]["chemical_zh"])),
+        (
+            ("name_zh", "园区"),
+            ("level_zh", "级别"),
+            ("chemical_zh", "化工园区"),
+            ("industry_codes", "主导产业 GB/T 4754"),
+        ),
+    ),
+    "water_zones": _Overlay(
+        "饮用水水源保护区 Water-source zones",
+        lambda f: water_zone_style(ProtectionGrade(f["properties"]["grade"])),
+        (("source_name_zh", "水源地"), ("grade_zh", "级别")),
+    ),
+    "redlines": _Overlay(
+        "生态保护红线 Ecological red line",
+        lambda _f: REDLINE_STYLE,
+        (("code", "编码"), ("name_zh", "名称"), ("kind_zh", "类型")),
+    ),
+    "divisions": _Overlay("行政区界 Division boundaries", lambda _f: DIVISION_STYLE),
+}
+"""Every map layer of the registry (``app.maps.layers.LAYERS``), in drawing order (bottom first)."""
 
 
 def _panel_html(snapshot: ZoningSnapshot, industries: Sequence[dict[str, Any]]) -> str:
@@ -149,53 +208,10 @@ def render_planner_map(
     context_layer().add_to(m)
 
     names: dict[str, str] = {}
-    units = folium.GeoJson(
-        L.layer_collection(snapshot, "units"),
-        name="环境管控单元 Control units",
-        style_function=lambda f: unit_style(ControlClass(f["properties"]["class"])),
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#212121"},
-        tooltip=GeoJsonTooltip(fields=["code", "name_zh", "class_zh"], aliases=["编码", "名称", "类别"]),
-    ).add_to(m)
-    names["units"] = units.get_name()
-    reserves = folium.GeoJson(
-        L.layer_collection(snapshot, "reserve_zones"),
-        name="自然保护区 Nature reserve zones",
-        style_function=lambda f: reserve_style(ReserveZoneKind(f["properties"]["zone"])),
-        tooltip=GeoJsonTooltip(fields=["reserve_name_zh", "zone_zh"], aliases=["保护区", "功能区"]),
-    ).add_to(m)
-    names["reserve_zones"] = reserves.get_name()
-    if snapshot.industrial_parks.records:  # a tooltip needs at least one feature to read its fields
-        parks = folium.GeoJson(
-            L.layer_collection(snapshot, "industrial_parks"),
-            name="开发区/工业园区 Industrial parks",
-            style_function=lambda f: park_style(bool(f["properties"]["chemical_zh"])),
-            tooltip=GeoJsonTooltip(
-                fields=["name_zh", "level_zh", "chemical_zh", "industry_codes"],
-                aliases=["园区", "级别", "化工园区", "主导产业 GB/T 4754"],
-            ),
-        ).add_to(m)
-        names["industrial_parks"] = parks.get_name()
-    water = folium.GeoJson(
-        L.layer_collection(snapshot, "water_zones"),
-        name="饮用水水源保护区 Water-source zones",
-        style_function=lambda f: water_zone_style(ProtectionGrade(f["properties"]["grade"])),
-        tooltip=GeoJsonTooltip(fields=["source_name_zh", "grade_zh"], aliases=["水源地", "级别"]),
-    ).add_to(m)
-    names["water_zones"] = water.get_name()
-    redline = folium.GeoJson(
-        L.layer_collection(snapshot, "redlines"),
-        name="生态保护红线 Ecological red line",
-        style_function=lambda _f: REDLINE_STYLE,
-        tooltip=GeoJsonTooltip(fields=["code", "name_zh", "kind_zh"], aliases=["编码", "名称", "类型"]),
-    ).add_to(m)
-    names["redlines"] = redline.get_name()
-    divisions = folium.GeoJson(
-        L.layer_collection(snapshot, "divisions"),
-        name="行政区界 Division boundaries",
-        style_function=lambda _f: DIVISION_STYLE,
-        interactive=False,
-    ).add_to(m)
-    names["divisions"] = divisions.get_name()
+    for key, overlay in OVERLAYS.items():
+        if overlay.tooltip and not snapshot.layer(key).records:
+            continue  # a tooltip needs at least one feature to read its fields
+        names[key] = overlay.add(m, L.layer_collection(snapshot, key)).get_name()
 
     labels = folium.FeatureGroup(name="行政区名称 Division names").add_to(m)
     for d in snapshot.divisions.records:

@@ -25,9 +25,9 @@ from app.errors import PROBLEM_JSON
 from app.guard import body_limit
 from app.strict import unstorable
 from geodata.snapshots import SnapshotCache
-from zoning.crs import PLANAR_CRS
+from zoning.crs import PLANAR_CRS, resolve_crs
 from zoning.errors import InvalidCoordinate, InvalidInput
-from zoning.geometry_input import resolve_crs, to_storage
+from zoning.footprint import to_storage
 from zoning.locate import BatchLocation, locate_many
 from zoning.snapshot import ZoningSnapshot
 from zoning.vocabulary import MonitoringKind

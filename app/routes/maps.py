@@ -19,13 +19,8 @@ from zoning.errors import InvalidInput
 router = APIRouter(tags=["maps"])
 
 
-class MapLayer(StrEnum):
-    UNITS = "units"
-    WATER_ZONES = "water_zones"
-    REDLINES = "redlines"
-    RESERVE_ZONES = "reserve_zones"
-    INDUSTRIAL_PARKS = "industrial_parks"
-    DIVISIONS = "divisions"
+MapLayer = StrEnum("MapLayer", [(key.upper(), key) for key in layers.LAYERS])  # type: ignore[misc]
+"""The layers ``/map/layers/{layer}.geojson`` serves: the registry's map layers, by dataset key."""
 
 
 class _PageCache:

@@ -34,7 +34,7 @@ from geodata.importer import UploadLimits, check_zip_entries
 from geodata.snapshots import SnapshotCache
 from zoning import layers
 from zoning.errors import InvalidInput, NotFound
-from zoning.geometry_input import parse_footprint
+from zoning.footprint import parse_footprint
 from zoning.project import ProjectAttributes, ProjectNature
 from zoning.screening import MAX_BUFFER_M
 

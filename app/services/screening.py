@@ -21,7 +21,7 @@ from app.schemas_screening import ScreeningPublic
 from geodata import repository
 from geodata.database import translate_errors
 from geodata.snapshots import SnapshotCache
-from zoning.geometry_input import ParsedFootprint, check_inside
+from zoning.footprint import ParsedFootprint, check_inside
 from zoning.project import ProjectAttributes
 from zoning.screening import ScreeningRequest, screen
 from zoning.screening_result import ScreeningResult

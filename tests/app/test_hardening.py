@@ -23,7 +23,7 @@ from shapely import box
 
 from app.main import create_app
 from tests.conftest import settings_for
-from zoning.geometry_input import MAX_VERTICES
+from zoning.footprint import MAX_VERTICES
 
 GEOD = Geod(ellps="GRS80")
 SITE = [[115.95, 28.62], [115.96, 28.62], [115.96, 28.63], [115.95, 28.63], [115.95, 28.62]]

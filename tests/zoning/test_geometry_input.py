@@ -20,15 +20,15 @@ from shapely.geometry import mapping
 
 from tests import geometry_kit as kit
 from zoning import coords
+from zoning.crs import resolve_crs
 from zoning.errors import InvalidCoordinate, InvalidInput, OutsideCity
-from zoning.geometry_input import (
+from zoning.footprint import (
     MAX_NESTING,
     MAX_VERTICES,
     ParsedFootprint,
     check_inside,
     parse_degrees,
     parse_footprint,
-    resolve_crs,
     to_storage,
 )
 
