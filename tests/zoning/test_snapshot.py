@@ -64,5 +64,5 @@ def test_every_areal_layer_is_indexed_and_an_omitted_one_is_empty() -> None:
 
 
 def test_a_layer_the_registry_does_not_know_is_refused() -> None:
-    with pytest.raises(TypeError, match="lakes"):
-        ZoningSnapshot.build(VERSION, city=CITY, divisions=[], units=[], lakes=[])
+    with pytest.raises(TypeError, match="wetlands"):
+        ZoningSnapshot.build(VERSION, city=CITY, divisions=[], units=[], wetlands=[])
