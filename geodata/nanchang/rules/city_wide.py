@@ -22,10 +22,9 @@ from geodata.nanchang.rules.drafts import (
 )
 
 
-def _general_drafts() -> list[_Draft]:
-    rivers = list(_RIVERS)
+def _spatial_drafts(rivers: list[str]) -> list[_Draft]:
+    """总体准入要求 — 空间布局约束."""
     return [
-        # ---- 空间布局约束
         # 长江保护法 art. 26: no new or expanded chemical parks/projects within 1 km of the banks.
         _d(
             SPATIAL,
@@ -83,7 +82,12 @@ def _general_drafts() -> list[_Draft]:
             ("031", "032"),
             zone="畜禽养殖禁养区",
         ),
-        # ---- 污染物排放管控
+    ]
+
+
+def _discharge_drafts() -> list[_Draft]:
+    """总体准入要求 — 污染物排放管控."""
+    return [
         _d(
             DISCHARGE,
             REQUIRE,
@@ -129,7 +133,12 @@ def _general_drafts() -> list[_Draft]:
             f"城镇污水处理厂出水执行{_GB18918}一级A标准，工业园区应配套建设污水集中处理设施并实现稳定达标排放。",
             ("4620",),
         ),
-        # ---- 环境风险防控
+    ]
+
+
+def _risk_drafts(rivers: list[str]) -> list[_Draft]:
+    """总体准入要求 — 环境风险防控."""
+    return [
         _d(
             RISK,
             REQUIRE,
@@ -163,7 +172,12 @@ def _general_drafts() -> list[_Draft]:
             ("55",),
             rivers=rivers,
         ),
-        # ---- 资源开发效率要求
+    ]
+
+
+def _resource_drafts(rivers: list[str]) -> list[_Draft]:
+    """总体准入要求 — 资源开发效率要求."""
+    return [
         _d(
             RESOURCE,
             REQUIRE,
@@ -201,6 +215,16 @@ def _general_drafts() -> list[_Draft]:
             "工业项目用地应符合投资强度、容积率等土地集约利用控制指标，优先利用园区存量用地和闲置厂房。",
             ("C",),
         ),
+    ]
+
+
+def _general_drafts() -> list[_Draft]:
+    rivers = list(_RIVERS)
+    return [
+        *_spatial_drafts(rivers),
+        *_discharge_drafts(),
+        *_risk_drafts(rivers),
+        *_resource_drafts(rivers),
     ]
 
 

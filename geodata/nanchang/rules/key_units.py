@@ -94,8 +94,14 @@ def _park_drafts(unit: Mapping[str, Any], tags: set[str]) -> list[_Draft]:
     drafts += [
         _d(DISCHARGE, REQUIRE, theme.discharge_zh, theme.discharge_codes, park=park) for theme in themes
     ]
+    drafts += _park_chemistry_drafts(park, chemical)
+    return drafts
+
+
+def _park_chemistry_drafts(park: str, chemical: bool) -> list[_Draft]:
+    """Chemicals in a park: a recognised chemical park's own rules, or no chemical projects outside one."""
     if chemical:
-        drafts += [
+        return [
             _d(
                 SPATIAL,
                 REQUIRE,
@@ -125,25 +131,23 @@ def _park_drafts(unit: Mapping[str, Any], tags: set[str]) -> list[_Draft]:
                 ("26",),
             ),
         ]
-    else:
-        drafts += [
-            _d(
-                SPATIAL,
-                PROHIBIT,
-                f"{park}不属于化工园区，禁止新建、扩建化工项目（为园区主导产业配套的专用化学品项目经论证后除外）。",
-                ("26",),
-                outside_chemical_park=True,
-                new_or_expanded=True,
-            ),
-            _d(
-                SPATIAL,
-                RESTRICT,
-                "限制引入制革、印染、化学制浆等高水污染项目；为主导产业配套的电镀、表面处理工序应集中布局，实行废水分质处理。",
-                ("1910", "1713", "221", "3360"),
-                new_or_expanded=True,
-            ),
-        ]
-    return drafts
+    return [
+        _d(
+            SPATIAL,
+            PROHIBIT,
+            f"{park}不属于化工园区，禁止新建、扩建化工项目（为园区主导产业配套的专用化学品项目经论证后除外）。",
+            ("26",),
+            outside_chemical_park=True,
+            new_or_expanded=True,
+        ),
+        _d(
+            SPATIAL,
+            RESTRICT,
+            "限制引入制革、印染、化学制浆等高水污染项目；为主导产业配套的电镀、表面处理工序应集中布局，实行废水分质处理。",
+            ("1910", "1713", "221", "3360"),
+            new_or_expanded=True,
+        ),
+    ]
 
 
 def _urban_drafts(name: str) -> list[_Draft]:

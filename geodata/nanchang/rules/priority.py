@@ -90,31 +90,36 @@ def _priority_drafts(unit: Mapping[str, Any], tags: set[str]) -> list[_Draft]:
             ),
         ]
     if "mountain_forest" in tags:
-        hills = "梅岭等山地丘陵区" if "梅岭" in name else "山地丘陵区"
-        drafts += [
-            # 森林法 art. 39.
-            _d(
-                SPATIAL,
-                PROHIBIT,
-                f"{hills}禁止毁林开垦、采石、采砂、采土以及其他毁坏林木和林地的行为（《中华人民共和国森林法》第三十九条）。",
-                ("101", "024"),
-            ),
-            _d(
-                RISK,
-                REQUIRE,
-                "加强森林火灾防控和松材线虫病等林业有害生物防治，严控林区野外用火。",
-            ),
-            # 水土保持法 art. 20.
-            _d(
-                RESOURCE,
-                PROHIBIT,
-                "禁止在二十五度以上陡坡地开垦种植农作物，坡耕地逐步退耕还林（《中华人民共和国水土保持法》第二十条）。",
-                ("01",),
-                slope_deg_above=25,
-            ),
-        ]
+        drafts += _forest_drafts(name)
     if "lake" in tags:
         drafts += _lake_drafts(name)
     if "river_corridor" in tags:
         drafts += _river_drafts(unit, industrial=False)
     return drafts
+
+
+def _forest_drafts(name: str) -> list[_Draft]:
+    """山地丘陵 forests: 森林法 art. 39, fire and pests, 水土保持法 art. 20."""
+    hills = "梅岭等山地丘陵区" if "梅岭" in name else "山地丘陵区"
+    return [
+        # 森林法 art. 39.
+        _d(
+            SPATIAL,
+            PROHIBIT,
+            f"{hills}禁止毁林开垦、采石、采砂、采土以及其他毁坏林木和林地的行为（《中华人民共和国森林法》第三十九条）。",
+            ("101", "024"),
+        ),
+        _d(
+            RISK,
+            REQUIRE,
+            "加强森林火灾防控和松材线虫病等林业有害生物防治，严控林区野外用火。",
+        ),
+        # 水土保持法 art. 20.
+        _d(
+            RESOURCE,
+            PROHIBIT,
+            "禁止在二十五度以上陡坡地开垦种植农作物，坡耕地逐步退耕还林（《中华人民共和国水土保持法》第二十条）。",
+            ("01",),
+            slope_deg_above=25,
+        ),
+    ]
