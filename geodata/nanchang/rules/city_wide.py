@@ -164,13 +164,18 @@ def _risk_drafts(rivers: list[str]) -> list[_Draft]:
             f"产生危险废物的单位应按规定分类贮存、依法转移和利用处置危险废物，贮存设施执行{_GB18597}，严格执行危险废物转移联单制度。",
             produces_hazardous_waste=True,
         ),
-        # 危险化学品安全管理条例 art. 54: no toxic chemicals by inland waterway.
+        # 《危险化学品安全管理条例》第五十四条: "禁止通过内河封闭水域运输剧毒化学品以及国家规定禁止
+        # 通过内河运输的其他危险化学品。" The clause forbids carrying those chemicals on the rivers,
+        # not shipping as such: the industry is GB/T 4754-2017 5523 内河货物运输 (not division 55,
+        # which takes in passenger ships and ferries), and only a carrier of hazardous chemicals is
+        # concerned (handles_hazardous_substances; an undeclared attribute leaves it conditional).
         _d(
             RISK,
             PROHIBIT,
             "禁止通过赣江、抚河等内河运输剧毒化学品以及国家规定禁止通过内河运输的其他危险化学品，严厉打击油污水、化学品洗舱水非法排放。",
-            ("55",),
+            ("5523",),
             rivers=rivers,
+            handles_hazardous_substances=True,
         ),
     ]
 
