@@ -51,8 +51,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from geodata import keys, repository
 from geodata import models as m
-from geodata import repository
 from geodata.bundle_reader import ImportBundle, assemble, read_bundle
 from geodata.bundle_validation import validate_layers
 from geodata.database import translate_errors
@@ -215,8 +215,6 @@ def import_bundle(
     with translate_errors(), engine.begin() as conn:
         version_id = repository.insert_version(conn, meta, layers, created_by=actor)
         checksum = repository.content_checksum(layers)
-        from geodata import keys
-
         keys.record_event(
             conn,
             actor=actor,
@@ -264,8 +262,6 @@ def _read_sources(sources: Sequence[Path], **options: Any) -> ImportBundle:
 
 
 def _audit_failure(engine: Engine, actor: str, label: str, exc: InvalidInput) -> None:
-    from geodata import keys
-
     report = exc.extra.get("report") or {}
     try:
         with translate_errors():
