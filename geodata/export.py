@@ -31,7 +31,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from geodata import models as m
 from geodata import repository
-from geodata.importer import ENUMS, FIELD_ALIASES, GEO_LAYERS
+from geodata.field_mapping import ENUMS, FIELD_ALIASES, GEO_LAYERS
 from geodata.repository import DatasetLayers
 from zoning import vocabulary as v
 from zoning.crs import STORAGE_CRS

@@ -30,9 +30,9 @@ from app.services import screening as screening_service
 from app.services.screening import ScreeningAsk
 from app.strict import StrictModel, storable_text
 from geodata import repository
-from geodata.importer import UploadLimits, check_zip_entries
 from geodata.snapshots import SnapshotCache
 from zoning import layers
+from zoning.archives import UploadLimits, check_zip_entries
 from zoning.errors import InvalidInput, NotFound
 from zoning.footprint import parse_footprint
 from zoning.project import ProjectAttributes, ProjectNature

@@ -238,6 +238,22 @@ def test_general_requirements_yangtze_clause_is_machine_readable() -> None:
     assert any(covers(code, "2614") for code in clause["industry_codes"])
 
 
+def test_inland_hazardous_chemicals_clause_concerns_carriers_of_them_not_all_shipping() -> None:
+    # 《危险化学品安全管理条例》第五十四条: "禁止通过内河封闭水域运输剧毒化学品以及国家规定禁止通过
+    # 内河运输的其他危险化学品。" — what is forbidden is carrying those chemicals on the rivers: the
+    # industry is GB/T 4754-2017 5523 内河货物运输, and only a carrier of hazardous chemicals.
+    clause = next(c for c in rules.general_requirements() if "内河运输剧毒化学品" in c["text_zh"])
+
+    assert clause["effect"] == "prohibit"
+    assert clause["industry_codes"] == ["5523"]
+    assert clause["conditions"]["handles_hazardous_substances"] is True
+    assert "赣江" in clause["conditions"]["rivers"]
+    # GB/T 4754-2017: 5513 客运轮渡运输 and 5512 内河旅客运输 are shipping, but carry no chemicals.
+    for passenger_shipping in ("5512", "5513", "55"):
+        assert not any(covers(code, passenger_shipping) for code in clause["industry_codes"])
+    assert covers(clause["industry_codes"][0], "5523")
+
+
 @pytest.mark.parametrize("unit", SAMPLE_UNITS, ids=lambda u: u["code"])
 def test_unit_rules_cover_all_four_dimensions(unit: dict[str, Any]) -> None:
     _check_list(rules.unit_rules(unit), unit["code"])
