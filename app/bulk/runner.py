@@ -29,13 +29,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from app.bulk import outputs
 from app.bulk.inputs import LAT_NAMES, LON_NAMES, Partition, StagedInput, checksum, pick_column, stage
 from geodata import jobs, repository
 from geodata.database import translate_errors
-from geodata.models import dataset_version
 from zoning import bulk
 from zoning.crs import InputCrs, resolve_crs
 from zoning.errors import InvalidInput
@@ -296,10 +295,7 @@ def _pinned_version(
 ) -> tuple[ZoningSnapshot, IndustryCatalogue]:
     with translate_errors(), engine.connect() as conn:
         if job is not None:
-            label = conn.execute(
-                select(dataset_version.c.label).where(dataset_version.c.id == job.version_id)
-            ).scalar_one()
-            info = repository.version_by_label(conn, label)
+            info = repository.version_by_id(conn, job.version_id)
         else:
             on = date.fromisoformat(as_of) if as_of else date.today()
             info = repository.version_in_force(conn, on, asked=as_of is not None)

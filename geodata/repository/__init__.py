@@ -35,6 +35,7 @@ from geodata.repository.versions import (
     settle_statuses,
     status_on,
     unschedule_version,
+    version_by_id,
     version_by_label,
     version_in_force,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "settle_statuses",
     "status_on",
     "unschedule_version",
+    "version_by_id",
     "version_by_label",
     "version_in_force",
 ]

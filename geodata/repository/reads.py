@@ -86,6 +86,10 @@ def context_waters() -> tuple[dict[str, BaseGeometry], dict[str, BaseGeometry]]:
     return rivers, lakes
 
 
+OPTIONAL_LAYERS = ("water_zones", "redlines", "reserve_zones", "industrial_parks", "monitoring_points")
+"""Dataset keys of the layers a version may lack (a bundle without them, a test fixture)."""
+
+
 def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
     """Read every layer of a version into an immutable, indexed snapshot."""
     readers: dict[str, Callable[[Connection, int], Sequence[Any]]] = {
@@ -105,8 +109,18 @@ def read_snapshot(conn: Connection, version: VersionInfo) -> ZoningSnapshot:
         # Without a city boundary, the union of the county-level divisions stands for it.
         city = [shapely.union_all([x.geometry for x in divisions if x.level in ("district", "county")])]
     rivers, lakes = context_waters()
+    # A layer the version holds no record of was not supplied with it: screening reports it
+    # `no_data` (and caps the verdict at conditional), never `clear` (issue 11: silence is no
+    # clean bill). Every version of the city has units and divisions; these may be absent.
+    missing = [key for key in OPTIONAL_LAYERS if not layers[key]]
     return ZoningSnapshot.build(
-        version, rules=_read_rules(conn, version.id), city=city[0], rivers=rivers, lakes=lakes, **layers
+        version,
+        rules=_read_rules(conn, version.id),
+        city=city[0],
+        rivers=rivers,
+        lakes=lakes,
+        missing_layers=missing,
+        **layers,
     )
 
 

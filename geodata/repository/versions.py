@@ -164,7 +164,16 @@ def version_in_force(conn: Connection, on: date, *, asked: bool = False) -> Vers
 
 
 def version_by_label(conn: Connection, label: str) -> VersionInfo:
+    """The version with this label; NotFound (field ``label``) when there is none."""
     row = conn.execute(select(*_VERSION_COLUMNS).where(m.dataset_version.c.label == label)).first()
     if row is None:
         raise NotFound(f"no dataset version is labelled {label!r}", field="label")
+    return _version_info(row)
+
+
+def version_by_id(conn: Connection, version_id: int) -> VersionInfo:
+    """The version with this id (a bulk job pins one); NotFound when it is gone."""
+    row = conn.execute(select(*_VERSION_COLUMNS).where(m.dataset_version.c.id == version_id)).first()
+    if row is None:
+        raise NotFound(f"no dataset version has id {version_id}", field="version_id")
     return _version_info(row)
