@@ -36,6 +36,13 @@ def ensure_dataset() -> str:
     return DatabaseSettings().resolved_url()
 
 
+def owner_url() -> str:
+    """The schema owner's URL (the service's role may not create schemas or tables)."""
+    from app.settings import DatabaseSettings
+
+    return DatabaseSettings().resolved_owner_url()
+
+
 def ensure_wrk() -> str:
     path = shutil.which("wrk")
     if path:
