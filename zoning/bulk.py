@@ -198,22 +198,15 @@ def _layer_hits(geometries: Sequence[BaseGeometry], xs: FloatArray, ys: FloatArr
 
 
 def _place_signature(snapshot: ZoningSnapshot, xs: FloatArray, ys: FloatArray) -> npt.NDArray[np.uint64]:
-    """Signature of the facts besides the zone hits that access-list clause conditions read.
-
-    A clause may hinge on the distance to a named river (``distance_to_river_m``), on the
-    industrial park a site lies in, or on a lake it reaches (``zoning.screening_rules``), so two
-    sites with the same unit and zones can get different verdicts. Equal signatures ⇔ the same
-    parks, the same lakes and, for every river and every distance threshold the version's clauses
-    use, the same side of the threshold (distance rounded to the centimetre, as the screening does).
-    ``xs``/``ys`` are EPSG:4490 lon/lat sorted by x (NaN last).
-    """
+    """Signature of the place facts clause conditions read besides the zone hits (zoning.screening_rules):
+    parks, lakes, and per named river the side of each distance threshold the clauses use (distance
+    rounded to the centimetre, as screening does). ``xs``/``ys``: EPSG:4490, sorted by x, NaN last."""
     signature = _layer_hits([r.geometry for r in snapshot.industrial_parks.records], xs, ys, 11).signature
     if xs.size == 0 or (snapshot.rivers is None and snapshot.lakes is None):
         return signature
     px, py = crs_mod.PLANAR_TRANSFORMER.transform(xs, ys)
     points = shapely.points(px, py)
     for k, geometry in enumerate((snapshot.lakes or {}).values()):
-        shapely.prepare(geometry)
         signature ^= np.where(shapely.intersects(geometry, points), _words(k + 1, 12)[k], np.uint64(0))
     thresholds = sorted(
         {
@@ -225,7 +218,6 @@ def _place_signature(snapshot: ZoningSnapshot, xs: FloatArray, ys: FloatArray) -
     )
     bit = 0
     for geometry in (snapshot.rivers or {}).values():
-        shapely.prepare(geometry)  # prepared dwithin: ~10× a plain distance, same answer
         for t in thresholds:
             bit += 1
             # The screening compares the distance rounded to the centimetre: round(d, 2) <= t.
@@ -315,13 +307,24 @@ def _resolve_industries(
     return codes, resolved, given
 
 
+_PREPARE_LOCK = threading.Lock()
+
+
 def _prepared(snapshot: ZoningSnapshot) -> None:
-    """Prepare the snapshot's polygons (a no-op when they are): a snapshot unpickled on a Dask
-    worker arrives with unprepared geometries, and unprepared ``intersects_xy`` is ~100× slower."""
-    if not shapely.is_prepared(snapshot.city):
-        shapely.prepare(snapshot.city)
-        for layer in (snapshot.units, snapshot.water_zones, snapshot.redlines, snapshot.reserve_zones):
+    """Prepare the snapshot's geometries once: an unpickled snapshot arrives unprepared (~100× slower
+    ``intersects_xy``). In place, so under a lock (GEOS aborts when two threads prepare one geometry);
+    the city, prepared last, marks it done."""
+    if shapely.is_prepared(snapshot.city):
+        return
+    with _PREPARE_LOCK:
+        if shapely.is_prepared(snapshot.city):
+            return
+        s = snapshot
+        for layer in (s.units, s.water_zones, s.redlines, s.reserve_zones, s.industrial_parks):
             shapely.prepare(np.array([r.geometry for r in layer.records], dtype=object))
+        context = [*(snapshot.rivers or {}).values(), *(snapshot.lakes or {}).values()]
+        shapely.prepare(np.array(context, dtype=object))
+        shapely.prepare(snapshot.city)
 
 
 _ERROR_LIST = list(ERROR_CODES)

@@ -39,9 +39,10 @@ INDUSTRIES = ["2614", "3011", "C", ""]
 
 @pytest.fixture(scope="module")
 def dask_client() -> Iterator[Client]:
-    """A LocalCluster of 2 single-threaded workers (threads: in-process, as the brief allows;
-    process-based workers are exercised by the kill/resume and the existing-cluster tests)."""
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    """A LocalCluster of 2 single-threaded worker processes, as the embedded default runs: each
+    worker gets its own unpickled snapshot (in-process thread workers would share the test's
+    geometries, and GEOS objects freed from several threads at teardown aborted the process)."""
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     client = Client(cluster)
     yield client
     client.close()
