@@ -62,6 +62,33 @@ def _division(d: DivisionRecord) -> DivisionPublic:
     return DivisionPublic(code=d.code, name_zh=d.name_zh, name_en=d.name_en, level=d.level)
 
 
+def zone_ref(z: Any) -> WaterZoneRef:
+    """The wire form of a water-source protection zone (for the model and the fragments)."""
+    return WaterZoneRef(
+        source_code=z.source_code,
+        source_name_zh=z.source_name_zh,
+        source_name_en=z.source_name_en,
+        grade=z.grade,
+        grade_label_zh=z.grade.label_zh,
+    )
+
+
+def redline_ref(r: Any) -> RedlineRef:
+    """The wire form of a red-line patch."""
+    return RedlineRef(code=r.code, name_zh=r.name_zh, kind=r.kind, kind_label_zh=r.kind.label_zh)
+
+
+def reserve_ref(z: Any) -> ReserveZoneRef:
+    """The wire form of a nature-reserve functional zone."""
+    return ReserveZoneRef(
+        reserve_code=z.reserve_code,
+        reserve_name_zh=z.reserve_name_zh,
+        reserve_name_en=z.reserve_name_en,
+        zone=z.zone,
+        zone_label_zh=z.zone.label_zh,
+    )
+
+
 def park_ref(p: Any) -> IndustrialParkRef:
     """The wire form of an industrial park (one builder for the model and the fragments)."""
     return IndustrialParkRef(
@@ -83,30 +110,9 @@ def locate_public(result: LocateResult) -> LocatePublic:
         named_areas=[_division(d) for d in result.named_areas],
         control_unit=unit_ref(result.unit),
         boundary_units=[unit_ref(u) for u in result.boundary_units],
-        water_protection_zones=[
-            WaterZoneRef(
-                source_code=z.source_code,
-                source_name_zh=z.source_name_zh,
-                source_name_en=z.source_name_en,
-                grade=z.grade,
-                grade_label_zh=z.grade.label_zh,
-            )
-            for z in result.water_zones
-        ],
-        ecological_redline=[
-            RedlineRef(code=r.code, name_zh=r.name_zh, kind=r.kind, kind_label_zh=r.kind.label_zh)
-            for r in result.redlines
-        ],
-        nature_reserve_zones=[
-            ReserveZoneRef(
-                reserve_code=z.reserve_code,
-                reserve_name_zh=z.reserve_name_zh,
-                reserve_name_en=z.reserve_name_en,
-                zone=z.zone,
-                zone_label_zh=z.zone.label_zh,
-            )
-            for z in result.reserve_zones
-        ],
+        water_protection_zones=[zone_ref(z) for z in result.water_zones],
+        ecological_redline=[redline_ref(r) for r in result.redlines],
+        nature_reserve_zones=[reserve_ref(z) for z in result.reserve_zones],
         industrial_parks=[park_ref(p) for p in result.industrial_parks],
         nearest_monitoring_points=[
             NearestMonitoringPoint(
@@ -183,30 +189,15 @@ def _unit_fragment(u: UnitRecord) -> orjson.Fragment:
 
 
 def _zone_fragment(z: Any) -> orjson.Fragment:
-    ref = WaterZoneRef(
-        source_code=z.source_code,
-        source_name_zh=z.source_name_zh,
-        source_name_en=z.source_name_en,
-        grade=z.grade,
-        grade_label_zh=z.grade.label_zh,
-    )
-    return orjson.Fragment(ref.model_dump_json(by_alias=True))
+    return orjson.Fragment(zone_ref(z).model_dump_json(by_alias=True))
 
 
 def _redline_fragment(r: Any) -> orjson.Fragment:
-    ref = RedlineRef(code=r.code, name_zh=r.name_zh, kind=r.kind, kind_label_zh=r.kind.label_zh)
-    return orjson.Fragment(ref.model_dump_json(by_alias=True))
+    return orjson.Fragment(redline_ref(r).model_dump_json(by_alias=True))
 
 
 def _reserve_fragment(z: Any) -> orjson.Fragment:
-    ref = ReserveZoneRef(
-        reserve_code=z.reserve_code,
-        reserve_name_zh=z.reserve_name_zh,
-        reserve_name_en=z.reserve_name_en,
-        zone=z.zone,
-        zone_label_zh=z.zone.label_zh,
-    )
-    return orjson.Fragment(ref.model_dump_json(by_alias=True))
+    return orjson.Fragment(reserve_ref(z).model_dump_json(by_alias=True))
 
 
 def _park_fragment(p: Any) -> orjson.Fragment:
