@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,9 @@ def base_url(nanchang_url: str) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser(base_url: str) -> Iterator[Any]:
+@contextmanager
+def chromium_context() -> Iterator[Any]:
+    """Headless Debian Chromium with a fresh, empty profile (no cookies), zh-CN, 1400×900."""
     with (
         tempfile.TemporaryDirectory(prefix="zoning-chromium-") as profile,
         playwright_api.sync_playwright() as p,
@@ -92,8 +94,16 @@ def browser(base_url: str) -> Iterator[Any]:
             viewport={"width": 1400, "height": 900},
             locale="zh-CN",
         )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str) -> Iterator[Any]:
+    with chromium_context() as context:
         yield context
-        context.close()
 
 
 class Page:

@@ -13,12 +13,10 @@ cookie.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import playwright.sync_api as playwright_api
 import pytest
 from shapely.geometry import shape
 from sqlalchemy import create_engine
@@ -26,7 +24,7 @@ from sqlalchemy import create_engine
 from app.maps.layers import LAYERS as MAP_LAYERS
 from geodata import keys
 from geodata.loader import BUNDLED_DATA
-from tests.app.test_maps_browser import CHROMIUM, CHROMIUM_ARGS, Page, _version_in_force_today
+from tests.app.test_maps_browser import Page, _version_in_force_today, chromium_context
 from tests.served import served
 
 
@@ -51,23 +49,11 @@ def private_url(nanchang_url: str, planner_key: str) -> Iterator[str]:
 @pytest.fixture()
 def tab(private_url: str) -> Iterator[Page]:
     """A fresh browser profile (no cookies) per test."""
-    with (
-        tempfile.TemporaryDirectory(prefix="zoning-chromium-") as profile,
-        playwright_api.sync_playwright() as p,
-    ):
-        context = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 900},
-            locale="zh-CN",
-        )
+    with chromium_context() as context:
         page = Page(context)
         page.urls: list[str] = []  # type: ignore[misc]
         page.page.on("request", lambda r: page.urls.append(r.url))  # type: ignore[attr-defined]
         yield page
-        context.close()
 
 
 def _grade_one_zone() -> Any:
