@@ -136,7 +136,8 @@ def _with_geometry(row: Any, known: dict[int, str]) -> Any:
     return _CachedRow(row, known[row.row_id])
 
 
-def _feature(collection: Collection, row: Any) -> dict[str, Any]:
+def feature_dict(collection: Collection, row: Any) -> dict[str, Any]:
+    """A row as a GeoJSON Feature dict; its geometry is PostGIS's GeoJSON text, embedded as-is."""
     props = {}
     for p in collection.properties:
         value = row._mapping[p.name]
@@ -149,7 +150,8 @@ def _feature(collection: Collection, row: Any) -> dict[str, Any]:
     }
 
 
-def _columns(collection: Collection, crs: OutputCrs) -> list[Any]:
+def feature_columns(collection: Collection, crs: OutputCrs) -> list[Any]:
+    """The SELECT list of a feature: its id, its published properties and its geometry in ``crs``."""
     t = collection.table
     return [
         collection.feature_id(),
@@ -183,7 +185,7 @@ def read_page(
     crs = q.crs or CRS84_OUTPUT
     key = (collection.id, q.version_id, crs.srid, crs.yx, crs.decimals)
     known = geometries.known(key) if geometries is not None else {}
-    columns = _columns(collection, crs)
+    columns = feature_columns(collection, crs)
     if known:
         skip = t.c.id == any_(cast(bindparam("known_ids", list(known)), ARRAY(Integer)))
         columns[-1] = case((skip, null()), else_=output_geometry(collection, crs)).label("geometry")
@@ -208,7 +210,7 @@ def read_page(
         matched = int(
             conn.execute(select(func.count()).select_from(collection.table).where(*where)).scalar_one()
         )
-    return Page([_feature(collection, r) for r in rows], matched)
+    return Page([feature_dict(collection, r) for r in rows], matched)
 
 
 def read_feature(
@@ -216,11 +218,11 @@ def read_feature(
 ) -> dict[str, Any] | None:
     """One feature by its id, or None when this version has no such feature."""
     fid = collection.feature_id()
-    stmt = select(*_columns(collection, crs)).where(
+    stmt = select(*feature_columns(collection, crs)).where(
         collection.table.c.version_id == version_id, fid == literal(feature_id)
     )
     row = conn.execute(stmt).first()
-    return _feature(collection, row) if row is not None else None
+    return feature_dict(collection, row) if row is not None else None
 
 
 def extent(
@@ -281,14 +283,17 @@ class FeatureIndex:
         geometries = shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else np.empty(0, dtype=object)
         return cls(row_ids, geometries)
 
+    def positions(self, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
+        """Positions (in page order) of the features a bbox matches: ``ST_Intersects`` by GEOS."""
+        if bbox is None:
+            return np.arange(self.row_ids.size)
+        return np.sort(self.tree.query(shapely.box(*bbox), predicate="intersects"))
+
     def page(
         self, bbox: tuple[float, float, float, float] | None, limit: int, offset: int
     ) -> tuple[list[int], int]:
         """(the page's row ids in order, how many match in all)."""
-        if bbox is None:
-            hits = np.arange(self.row_ids.size)
-        else:
-            hits = np.sort(self.tree.query(shapely.box(*bbox), predicate="intersects"))
+        hits = self.positions(bbox)
         return self.row_ids[hits[offset : offset + limit]].tolist(), int(hits.size)
 
 
@@ -305,7 +310,7 @@ def read_indexed_page(
     crs = q.crs or CRS84_OUTPUT
     key = (collection.id, q.version_id, crs.srid, crs.yx, crs.decimals)
     known = geometries.known(key)
-    columns = _columns(collection, crs)
+    columns = feature_columns(collection, crs)
     missing = [i for i in ids if i not in known]
     if not missing:
         columns[-1] = null().label("geometry")
@@ -322,7 +327,7 @@ def read_indexed_page(
     features = []
     for i in ids:
         row = by_id[i]
-        features.append(_feature(collection, row if row.geometry is not None else _PageRow(row, known[i])))
+        features.append(feature_dict(collection, row if row.geometry is not None else _PageRow(row, known[i])))
     return Page(features, matched)
 
 
