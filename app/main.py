@@ -36,7 +36,9 @@ from app.routes import (
 from app.security import Policy
 from app.settings import Settings
 from geodata.database import make_engine
+from geodata.ogc.memory import FeatureStore
 from geodata.snapshots import SnapshotCache
+from zoning.errors import ZoningError
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +59,21 @@ def _refresher(app: FastAPI, stop: threading.Event, interval: float) -> None:
     cache: SnapshotCache = app.state.snapshots
     while not stop.wait(interval):
         try:
-            cache.refresh()
+            if cache.refresh():
+                _warm_features(app)
         except Exception:  # keep the loop alive whatever one refresh met; it is logged
             log.exception("snapshot refresh failed")
+
+
+def _warm_features(app: FastAPI) -> None:
+    """Load the OGC collections of the version in force into memory (geodata/ogc/memory.py)."""
+    snapshots: SnapshotCache = app.state.snapshots
+    if not snapshots.ready:
+        return
+    try:
+        app.state.ogc_features.warm(snapshots.current().version)
+    except ZoningError as exc:  # the store went away: pages load on demand once it is back
+        log.warning("OGC collections not loaded: %s", exc.detail)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -85,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.trusted_proxies = [ip_network(p, strict=False) for p in sec.trusted_proxies]
         app.state.snapshots = SnapshotCache(engine)
         app.state.snapshots.refresh()
+        app.state.ogc_features = FeatureStore(engine)
+        _warm_features(app)
         stop = threading.Event()
         thread = threading.Thread(
             target=_refresher,

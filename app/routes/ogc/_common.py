@@ -26,6 +26,7 @@ from geodata import repository
 from geodata.database import translate_errors
 from geodata.ogc import query
 from geodata.ogc.collections import COLLECTIONS, Collection
+from geodata.ogc.memory import FeatureStore
 from zoning.errors import NotFound
 from zoning.snapshot import VersionInfo
 
@@ -107,11 +108,14 @@ _PAGES = _Lru(512)  # items pages are immutable per version: (etag) -> body byte
 _VERSION_META = _Lru(64)  # (version id, checksum) -> published_at
 _EXTENTS = _Lru(256)  # (collection, version id, checksum) -> (extent, count)
 _GEOMETRY = query.GeometryCache()  # GeoJSON text per feature of published versions
-_INDEXES = _Lru(32)  # (collection, version id) -> FeatureIndex (published versions are immutable)
 
 
 def _engine(request: Request) -> Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def _features(request: Request) -> FeatureStore:
+    return request.app.state.ogc_features  # type: ignore[no-any-return]
 
 
 def _base(request: Request) -> str:
@@ -176,17 +180,19 @@ def _current_version(request: Request) -> tuple[VersionInfo, datetime | None] | 
     return (info, published) if published is not None else None
 
 
-def _read_page(engine: Engine, collection: Collection, q: query.ItemQuery) -> query.Page:
+def _read_page(
+    engine: Engine, collection: Collection, q: query.ItemQuery, index: query.FeatureIndex | None
+) -> query.Page:
+    """A page from PostGIS; with ``index`` (the collection in memory) a bbox-only page is matched in
+    memory and only its rows are read, by primary key."""
     # Autocommit: a single read needs no transaction, which spares the BEGIN and the ROLLBACK
     # round trips around the page's one statement.
     with translate_errors(), engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if q.conditions:
+        # A degenerate (zero-area) bbox is left to PostGIS: GEOS and PostGIS disagree on it
+        # (geodata/ogc/memory.py, MemoryCollection.serves).
+        flat = q.bbox is not None and (q.bbox[0] == q.bbox[2] or q.bbox[1] == q.bbox[3])
+        if q.conditions or index is None or flat:
             return query.read_page(conn, collection, q, _GEOMETRY)
-        key = f"{collection.id}:{q.version_id}"
-        index = _INDEXES.get(key)
-        if index is None:
-            index = query.FeatureIndex.load(conn, collection, q.version_id)
-            _INDEXES.put(key, index)
         return query.read_indexed_page(conn, collection, q, index, _GEOMETRY)
 
 

@@ -34,6 +34,7 @@ from app.routes.ogc._common import (
     _current_version,
     _engine,
     _etag,
+    _features,
     _format,
     _headers,
     _link,
@@ -185,20 +186,56 @@ async def list_items(collectionId: str, request: Request) -> Response:
     headers = _headers(etag, published, {"Content-Crs": f"<{crs.uri}>"})
     if _not_modified(request, etag, published):
         return Response(status_code=304, headers=headers)
+    memory = None
+    if not conditions:  # the collection of this (published, immutable) version in memory
+        store = _features(request)
+        memory = store.get(collection, info) or await run_in_threadpool(store.load, collection, info)
+    if memory is not None and fmt != "html" and memory.serves(crs, bbox):
+        # The version's features in memory, byte for byte as PostGIS writes them: no round trip.
+        mem = memory.page(bbox, limit, offset)
+        body = _page_body(request, collection, info, fmt, limit, offset, mem.returned, mem.matched)
+        body["features"] = orjson.Fragment(mem.features)
+        return Response(orjson.dumps(body), media_type=GEOJSON, headers=headers)
     media = HTML if fmt == "html" else GEOJSON
     cached = _PAGES.get(etag)
     if cached is not None:
         return Response(cached, media_type=media, headers=headers)
     q = query.ItemQuery(info.id, limit, offset, bbox, crs, conditions)
-    page = await run_in_threadpool(_read_page, _engine(request), collection, q)
-    returned = len(page.features)
+    index = memory.index if memory is not None else None
+    page = await run_in_threadpool(_read_page, _engine(request), collection, q, index)
+    body = _page_body(
+        request, collection, info, fmt, limit, offset, len(page.features), page.number_matched
+    )
+    body["features"] = page.features
+    if fmt == "html":
+        for f in page.features:
+            f["geometry"] = None
+        page_html = await run_in_threadpool(html.page, f"{collection.title}: features", body)
+        return HTMLResponse(page_html, headers=headers)
+    content = orjson.dumps(body)
+    if len(content) < 1_000_000:
+        _PAGES.put(etag, content)
+    return Response(content, media_type=media, headers=headers)
+
+
+def _page_body(
+    request: Request,
+    collection: Collection,
+    info: VersionInfo,
+    fmt: str,
+    limit: int,
+    offset: int,
+    returned: int,
+    matched: int,
+) -> dict[str, Any]:
+    """The FeatureCollection around a page's features (``features`` is filled in by the caller)."""
     links = [
         _link(_page_url(request), "self", HTML if fmt == "html" else GEOJSON, "This page"),
         _link(_page_url(request, f="html"), "alternate", HTML, "This page as HTML"),
         _link(_page_url(request, f="geojson"), "alternate", GEOJSON, "This page as GeoJSON"),
         _link(f"{_base(request)}/collections/{collection.id}", "collection", JSON, "The collection"),
     ]
-    if offset + returned < page.number_matched:
+    if offset + returned < matched:
         links.append(
             _link(_page_url(request, offset=offset + limit, limit=limit), "next", GEOJSON, "Next page")
         )
@@ -211,24 +248,15 @@ async def list_items(collectionId: str, request: Request) -> Response:
                 "Previous page",
             )
         )
-    body = {
+    return {
         "type": "FeatureCollection",
-        "features": page.features,
-        "numberMatched": page.number_matched,
+        "features": [],
+        "numberMatched": matched,
         "numberReturned": returned,
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": links,
         "dataset": {"label": info.label, "checksum": info.checksum},
     }
-    if fmt == "html":
-        for f in page.features:
-            f["geometry"] = None
-        page_html = await run_in_threadpool(html.page, f"{collection.title}: features", body)
-        return HTMLResponse(page_html, headers=headers)
-    content = orjson.dumps(body)
-    if len(content) < 1_000_000:
-        _PAGES.put(etag, content)
-    return Response(content, media_type=media, headers=headers)
 
 
 @reads.get("/collections/{collectionId}/items/{featureId}", summary="One feature")
