@@ -190,8 +190,7 @@ class RequestGuardMiddleware:
             return
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
         query: bytes = scope.get("query_string", b"")
-        url = (raw_path + b"?" + query).lower()
-        if b"%00" in url or b"\x00" in url:
+        if b"%00" in raw_path or b"%00" in query or b"\x00" in raw_path or b"\x00" in query:
             await self._refuse(
                 scope,
                 send,

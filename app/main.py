@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "X-API-Key", "Authorization"],
         )
 
+    health.install(app)  # first: the probes are matched before every other route
     # Swagger UI from the swagger-ui-bundle package: no CDN, works on an intranet.
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(files("app") / "static")), name="static")
@@ -163,7 +164,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each router's access policy, declared once (app.security; the OpenAPI shows it per operation).
     public, reads, screens, admins = (security.policy(p) for p in Policy)
-    app.include_router(health.router, dependencies=public)
     app.include_router(session.router, dependencies=public)
     app.include_router(locate.router, prefix="/v1", dependencies=reads)
     app.include_router(batch.router, prefix="/v1", dependencies=reads)

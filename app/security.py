@@ -451,6 +451,15 @@ PrincipalDep = Annotated[Principal, Depends(authenticate)]
 AdminDep = Annotated[Principal, Depends(admin_access)]
 
 
+PUBLIC_ROUTE: dict[str, Any] = {"x-access-policy": Policy.PUBLIC.value}
+"""``openapi_extra`` of a route declared public without the (no-op) ``public_access`` dependency:
+the probes, whose cost is measured against a bare app. Counts as its one policy."""
+
+
+def _marked_public(route: APIRoute) -> bool:
+    return (route.openapi_extra or {}).get("x-access-policy") == Policy.PUBLIC.value
+
+
 def _api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], list[Any]]]:
     """(path, methods, dependency callables) of every route answering requests, through included
     routers; a plain Starlette route (which no dependency guards) comes with none, and so fails
@@ -461,11 +470,13 @@ def _api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], list[Any]]]:
     """
     for original, effective in routing._iter_routes_with_context(app.routes):
         path = effective.path if effective is not None else getattr(original, "path", "")
+        marked = [public_access] if isinstance(original, APIRoute) and _marked_public(original) else []
         if effective is not None and effective.dependant is not None:
             calls = [d.call for d in effective.dependant.dependencies]
-            yield path, set(effective.methods), calls
+            yield path, set(effective.methods), calls + marked
         elif isinstance(original, APIRoute):
-            yield path, set(original.methods or ()), [d.call for d in original.dependant.dependencies]
+            calls = [d.call for d in original.dependant.dependencies]
+            yield path, set(original.methods or ()), calls + marked
         elif isinstance(original, Route) and path != app.openapi_url:
             yield path, set(original.methods or ()), []
 

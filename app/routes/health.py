@@ -5,25 +5,20 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from fastapi import APIRouter, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.errors import problem
+from app.security import PUBLIC_ROUTE
 from geodata.database import ping
 from zoning.errors import StoreUnavailable
 
-router = APIRouter(tags=["health"])
 _probe_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
 
 
 _LIVE = b'{"status":"ok"}'
 
 
-@router.get(
-    "/healthz",
-    summary="Liveness: the process answers",
-    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
-)
 async def check_liveness() -> Response:
     """200 while the process serves requests; says nothing about the database.
 
@@ -32,11 +27,6 @@ async def check_liveness() -> Response:
     return Response(_LIVE, media_type="application/json")
 
 
-@router.get(
-    "/readyz",
-    summary="Readiness: the database answers and a dataset version is in force",
-    responses={503: {"content": {"application/problem+json": {}}}},
-)
 def check_readiness(request: Request) -> JSONResponse:
     """200 when PostGIS answers within the readiness timeout and a version is in force; else 503."""
     settings = request.app.state.settings
@@ -73,4 +63,31 @@ def check_readiness(request: Request) -> JSONResponse:
             "dataset_version": version.label,
             "dataset_checksum": version.checksum,
         }
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Add the probes as the app's own first routes, public (``app.security.PUBLIC_ROUTE``).
+
+    Not an included router and no policy dependency: FastAPI ≥ 0.16x resolves included routers
+    lazily on every request, and solving even a no-op dependency costs more than the probe itself
+    (bench/serving.py measures ``/healthz`` against a bare FastAPI ``/ping``). Call it before any
+    other route is added, so these are matched first."""
+    app.add_api_route(
+        "/healthz",
+        check_liveness,
+        methods=["GET"],
+        tags=["health"],
+        summary="Liveness: the process answers",
+        responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+        openapi_extra={**PUBLIC_ROUTE},
+    )
+    app.add_api_route(
+        "/readyz",
+        check_readiness,
+        methods=["GET"],
+        tags=["health"],
+        summary="Readiness: the database answers and a dataset version is in force",
+        responses={503: {"content": {"application/problem+json": {}}}},
+        openapi_extra={**PUBLIC_ROUTE},
     )
