@@ -164,6 +164,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each router's access policy, declared once (app.security; the OpenAPI shows it per operation).
     public, reads, screens, admins = (security.policy(p) for p in Policy)
+    # OGC items first among the routers: FastAPI tries included routers in order on every request,
+    # and QGIS panning sends these by the hundred (bench/ogc.py).
+    app.include_router(ogc.reads, dependencies=reads)
     app.include_router(session.router, dependencies=public)
     app.include_router(locate.router, prefix="/v1", dependencies=reads)
     app.include_router(batch.router, prefix="/v1", dependencies=reads)
@@ -176,7 +179,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(units.router, prefix="/v1", dependencies=reads)
     app.include_router(monitoring.router, prefix="/v1", dependencies=reads)
     app.include_router(industries.router, prefix="/v1", dependencies=reads)
-    app.include_router(ogc.reads, dependencies=reads)
     app.include_router(ogc.router, dependencies=public)  # the CORS preflight
     security.install(app)
     guard.document(app)

@@ -8,7 +8,6 @@ from collections import OrderedDict
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Request, Response
@@ -210,8 +209,10 @@ def _format(request: Request, allowed: tuple[str, ...] = ("json", "html")) -> st
 
 
 def _etag(info: VersionInfo, request: Request, fmt: str) -> str:
+    """The version's checksum, the path, the sorted (name, value) pairs and the format, hashed: the
+    same for the same query in any parameter order (the pairs' repr is unambiguous, no quoting)."""
     items = sorted(request.query_params.multi_items())
-    raw = f"{info.checksum}|{request.url.path}|{urlencode(items)}|{fmt}"
+    raw = f"{info.checksum}|{request.scope['path']}|{items!r}|{fmt}"
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
 

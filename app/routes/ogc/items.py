@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import orjson
 from fastapi import Request, Response
@@ -113,11 +113,18 @@ def _conditions(request: Request, collection: Collection) -> list[Any]:
     return out
 
 
-def _page_url(request: Request, **changes: Any) -> str:
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
-    params += [(k, str(v)) for k, v in changes.items() if v is not None]
-    url = f"{_base(request)}/collections/{request.path_params['collectionId']}/items"
-    return f"{url}?{urlencode(params)}" if params else url
+class _PageUrls:
+    """The page's URL with some parameters changed, for its links; each kept parameter is
+    percent-encoded once (``urlencode`` form), not once per link."""
+
+    def __init__(self, request: Request, base: str) -> None:
+        self.url = f"{base}/collections/{request.path_params['collectionId']}/items"
+        self.params = [(k, f"{quote_plus(k)}={quote_plus(v)}") for k, v in request.query_params.multi_items()]
+
+    def __call__(self, **changes: Any) -> str:
+        parts = [text for k, text in self.params if k not in changes]
+        parts += [f"{quote_plus(k)}={quote_plus(str(v))}" for k, v in changes.items() if v is not None]
+        return f"{self.url}?{'&'.join(parts)}" if parts else self.url
 
 
 @reads.get(
@@ -229,20 +236,22 @@ def _page_body(
     matched: int,
 ) -> dict[str, Any]:
     """The FeatureCollection around a page's features (``features`` is filled in by the caller)."""
+    base = _base(request)
+    page_url = _PageUrls(request, base)
     links = [
-        _link(_page_url(request), "self", HTML if fmt == "html" else GEOJSON, "This page"),
-        _link(_page_url(request, f="html"), "alternate", HTML, "This page as HTML"),
-        _link(_page_url(request, f="geojson"), "alternate", GEOJSON, "This page as GeoJSON"),
-        _link(f"{_base(request)}/collections/{collection.id}", "collection", JSON, "The collection"),
+        _link(page_url(), "self", HTML if fmt == "html" else GEOJSON, "This page"),
+        _link(page_url(f="html"), "alternate", HTML, "This page as HTML"),
+        _link(page_url(f="geojson"), "alternate", GEOJSON, "This page as GeoJSON"),
+        _link(f"{base}/collections/{collection.id}", "collection", JSON, "The collection"),
     ]
     if offset + returned < matched:
         links.append(
-            _link(_page_url(request, offset=offset + limit, limit=limit), "next", GEOJSON, "Next page")
+            _link(page_url(offset=offset + limit, limit=limit), "next", GEOJSON, "Next page")
         )
     if offset > 0:
         links.append(
             _link(
-                _page_url(request, offset=max(0, offset - limit), limit=limit),
+                page_url(offset=max(0, offset - limit), limit=limit),
                 "prev",
                 GEOJSON,
                 "Previous page",
