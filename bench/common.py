@@ -246,3 +246,43 @@ def random_bboxes(n: int, seed: int = 20210102) -> list[str]:
         y = rng.uniform(CITY_BBOX[1], CITY_BBOX[3] - h)
         out.append(f"{x:.5f},{y:.5f},{x + w:.5f},{y + h:.5f}")
     return out
+
+
+@dataclass
+class Paired:
+    """Two servers measured in alternation: each side's median round, and the median of the
+    per-round ratios (ours / anchor)."""
+
+    ours: WrkResult
+    anchor: WrkResult
+    ratio: float
+    ratios: list[float]
+
+
+def _median_run(runs: list[WrkResult]) -> WrkResult:
+    ordered = sorted(runs, key=lambda r: r.requests_per_s)
+    mid = ordered[len(ordered) // 2]
+    return WrkResult(
+        mid.requests_per_s, mid.p50_ms, max(r.p99_ms for r in runs), sum(r.errors for r in runs)
+    )
+
+
+def paired(
+    ours: tuple[str, list[str] | None],
+    anchor: tuple[str, list[str] | None],
+    *,
+    connections: int,
+    seconds: int,
+    rounds: int = 3,
+) -> Paired:
+    """wrk on ``ours`` and on ``anchor`` in alternation (A B B A A B …), ``rounds`` runs each, so
+    that a change in the load of a shared machine falls on both sides alike. p99 is the worst
+    round's, errors the sum of all rounds'."""
+    mine: list[WrkResult] = []
+    theirs: list[WrkResult] = []
+    for i in range(rounds):
+        order = [(ours, mine), (anchor, theirs)]
+        for (url, paths), out in order if i % 2 == 0 else order[::-1]:
+            out.append(wrk(url, connections=connections, seconds=seconds, paths=paths))
+    ratios = [a.requests_per_s / b.requests_per_s for a, b in zip(mine, theirs, strict=True)]
+    return Paired(_median_run(mine), _median_run(theirs), sorted(ratios)[len(ratios) // 2], ratios)
