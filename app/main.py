@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -74,6 +75,8 @@ def _warm_features(app: FastAPI) -> None:
         app.state.ogc_features.warm(snapshots.current().version)
     except ZoningError as exc:  # the store went away: pages load on demand once it is back
         log.warning("OGC collections not loaded: %s", exc.detail)
+        return
+    gc.freeze()  # long-lived, like the snapshot's objects: out of the cyclic collector's scans
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -262,9 +262,7 @@ class Paired:
 def _median_run(runs: list[WrkResult]) -> WrkResult:
     ordered = sorted(runs, key=lambda r: r.requests_per_s)
     mid = ordered[len(ordered) // 2]
-    return WrkResult(
-        mid.requests_per_s, mid.p50_ms, max(r.p99_ms for r in runs), sum(r.errors for r in runs)
-    )
+    return WrkResult(mid.requests_per_s, mid.p50_ms, max(r.p99_ms for r in runs), sum(r.errors for r in runs))
 
 
 def paired(
