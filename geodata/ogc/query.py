@@ -338,7 +338,9 @@ def read_indexed_page(
     features = []
     for i in ids:
         row = by_id[i]
-        features.append(feature_dict(collection, row if row.geometry is not None else _PageRow(row, known[i])))
+        features.append(
+            feature_dict(collection, row if row.geometry is not None else _PageRow(row, known[i]))
+        )
     return Page(features, matched)
 
 

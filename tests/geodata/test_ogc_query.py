@@ -79,8 +79,12 @@ def _edge_bboxes(conn: Connection, collection: Collection, version: int) -> list
     (ST_Intersects is true on the boundary), one ulp beyond does not."""
     t = collection.table
     rows = conn.execute(
-        select(func.ST_XMin(collection.geometry), func.ST_YMin(collection.geometry),
-               func.ST_XMax(collection.geometry), func.ST_YMax(collection.geometry))
+        select(
+            func.ST_XMin(collection.geometry),
+            func.ST_YMin(collection.geometry),
+            func.ST_XMax(collection.geometry),
+            func.ST_YMax(collection.geometry),
+        )
         .where(t.c.version_id == version)
         .order_by(t.c.id)
         .limit(6)

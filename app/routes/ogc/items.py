@@ -210,9 +210,7 @@ async def list_items(collectionId: str, request: Request) -> Response:
     q = query.ItemQuery(info.id, limit, offset, bbox, crs, conditions)
     index = memory.index if memory is not None else None
     page = await run_in_threadpool(_read_page, _engine(request), collection, q, index)
-    body = _page_body(
-        request, collection, info, fmt, limit, offset, len(page.features), page.number_matched
-    )
+    body = _page_body(request, collection, info, fmt, limit, offset, len(page.features), page.number_matched)
     body["features"] = page.features
     if fmt == "html":
         for f in page.features:
@@ -245,9 +243,7 @@ def _page_body(
         _link(f"{base}/collections/{collection.id}", "collection", JSON, "The collection"),
     ]
     if offset + returned < matched:
-        links.append(
-            _link(page_url(offset=offset + limit, limit=limit), "next", GEOJSON, "Next page")
-        )
+        links.append(_link(page_url(offset=offset + limit, limit=limit), "next", GEOJSON, "Next page"))
     if offset > 0:
         links.append(
             _link(
