@@ -272,6 +272,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         loop="auto",  # uvloop when installed (it is, with uvicorn[standard])
         http="auto",  # httptools likewise
         log_level="info",
+        access_log=settings.service.access_log,
         # The app decides the client address itself, believing X-Forwarded-For only from
         # ZONING_TRUSTED_PROXIES (app.security.client_address); uvicorn would trust loopback.
         proxy_headers=False,

@@ -86,6 +86,11 @@ class ServiceSettings(BaseSettings):
     workers: int | None = Field(
         default=None, ge=1, le=64, description="uvicorn worker processes (default: the CPU count)."
     )
+    access_log: bool = Field(
+        default=True,
+        description="uvicorn's access log, one line per request (about a quarter of /healthz's "
+        "throughput; switch it off where the reverse proxy logs requests).",
+    )
     snapshot_check_interval_s: float = Field(
         default=5.0, gt=0, description="How often a worker checks which dataset version is in force."
     )
