@@ -34,7 +34,6 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import sessions
 from geodata import keys
@@ -562,27 +561,3 @@ def content_security_policy(tile_url: str | None) -> str:
         f"img-src {img}; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'self'; "
         "form-action 'self'; object-src 'none'"
     )
-
-
-class SecurityHeadersMiddleware:
-    """Pure ASGI middleware adding the security headers (and the CSP) to every HTTP response."""
-
-    def __init__(self, app: ASGIApp, csp: str) -> None:
-        self.app = app
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-        self.headers.append((b"content-security-policy", csp.encode()))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    h for h in self.headers if h[0] not in present
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
