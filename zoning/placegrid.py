@@ -178,7 +178,9 @@ class _Marker:
         self.x0, self.y0, self.d, self.mixed = x0, y0, d, mixed
         self._inverse = transformer(PLANAR_SRID, STORAGE_SRID)
 
-    def mark_planar(self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]], eps: float) -> None:
+    def mark_planar(
+        self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]], eps: float
+    ) -> None:
         a, b = segments
         if not len(a):
             return
