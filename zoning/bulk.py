@@ -33,6 +33,7 @@ from zoning import crs as crs_mod
 from zoning.crs import InputCrs
 from zoning.errors import ZoningError
 from zoning.industry import IndustryCatalogue, ResolvedIndustry
+from zoning.placegrid import PlaceGrid, grid_for, river_thresholds
 from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
 from zoning.snapshot import ZoningSnapshot
 
@@ -197,25 +198,21 @@ def _layer_hits(geometries: Sequence[BaseGeometry], xs: FloatArray, ys: FloatArr
     return _Hits(first, signature)
 
 
-def _place_signature(snapshot: ZoningSnapshot, xs: FloatArray, ys: FloatArray) -> npt.NDArray[np.uint64]:
+def _place_signature(
+    snapshot: ZoningSnapshot, xs: FloatArray, ys: FloatArray, parks: npt.NDArray[np.uint64]
+) -> npt.NDArray[np.uint64]:
     """Signature of the place facts clause conditions read besides the zone hits (zoning.screening_rules):
-    parks, lakes, and per named river the side of each distance threshold the clauses use (distance
-    rounded to the centimetre, as screening does). ``xs``/``ys``: EPSG:4490, sorted by x, NaN last."""
-    signature = _layer_hits([r.geometry for r in snapshot.industrial_parks.records], xs, ys, 11).signature
+    parks (``parks``: their hit signature), lakes, and per named river the side of each distance
+    threshold the clauses use (distance rounded to the centimetre, as screening does). ``xs``/``ys``:
+    EPSG:4490, sorted by x, NaN last."""
+    signature = parks.copy()
     if xs.size == 0 or (snapshot.rivers is None and snapshot.lakes is None):
         return signature
     px, py = crs_mod.PLANAR_TRANSFORMER.transform(xs, ys)
     points = shapely.points(px, py)
     for k, geometry in enumerate((snapshot.lakes or {}).values()):
         signature ^= np.where(shapely.intersects(geometry, points), _words(k + 1, 12)[k], np.uint64(0))
-    thresholds = sorted(
-        {
-            float(rule.conditions["distance_to_river_m"])
-            for rules in snapshot.rules.values()
-            for rule in rules
-            if "distance_to_river_m" in rule.conditions
-        }
-    )
+    thresholds = river_thresholds(snapshot)
     bit = 0
     for geometry in (snapshot.rivers or {}).values():
         for t in thresholds:
@@ -235,19 +232,31 @@ def _factorize(values: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], n
 
 
 def _dictionary(indices: npt.NDArray[np.int64], labels: Sequence[str | None]) -> pa.DictionaryArray:
-    """A dictionary-encoded string column; index -1 (or a None label) is null."""
-    labels_arr = pa.array(list(labels) or [""], type=pa.string())
-    valid = indices >= 0
-    if len(labels):
-        valid &= np.array([v is not None for v in labels], dtype=bool)[np.clip(indices, 0, None)]
-    idx = pa.array(np.where(valid, indices, 0).astype(np.int32), mask=~valid)
-    return pa.DictionaryArray.from_arrays(idx, labels_arr.fill_null(""))
+    """A dictionary-encoded string column; index -1 (or a None label) is null.
+
+    The dictionary holds each label once: Parquet keeps a column dictionary-encoded only when its
+    Arrow dictionary has no repeats (with repeats it falls back to plain strings — 600 bytes a row
+    for the finding codes, and most of the write time).
+    """
+    unique: dict[str, int] = {}
+    lut = np.full(len(labels) + 1, -1, dtype=np.int32)  # the last entry answers index -1
+    for i, label in enumerate(labels):
+        if label is not None:
+            lut[i] = unique.setdefault(label, len(unique))
+    idx = lut[indices]
+    null = idx < 0
+    dictionary = pa.array(list(unique) or [""], type=pa.string())
+    if not null.any():
+        return pa.DictionaryArray.from_arrays(pa.array(idx), dictionary)
+    idx[null] = 0
+    return pa.DictionaryArray.from_arrays(pa.array(idx, mask=null), dictionary)
 
 
 def _layer_labels(
     records: Sequence[Any], hits: _Hits, fmt: str, xs: FloatArray, ys: FloatArray
 ) -> tuple[npt.NDArray[np.int64], list[list[str]]]:
-    """Per point a code into the list of label lists (the records hit), computed once per signature."""
+    """Per point a code into the list of label lists (the records hit), computed once per signature
+    on one representative point (any order of the points)."""
     codes, reps = _factorize(hits.signature)
     lists: list[list[str]] = []
     for r in reps.tolist():
@@ -286,18 +295,24 @@ def _cached_verdict(
 def _resolve_industries(
     catalogue: IndustryCatalogue, industry: pa.Array | None, n: int
 ) -> tuple[npt.NDArray[np.int64], list[ResolvedIndustry | None], list[str]]:
-    """(code index per row, -1 for none; the resolved industries; their codes as given)."""
+    """(code index per row, -1 for none; the resolved industries; their codes as given, trimmed).
+
+    Rows are dictionary-encoded first (a dictionary-encoded column as it comes) and only the
+    distinct values are trimmed and resolved: no string work per row."""
     if industry is None:
         return np.full(n, -1, dtype=np.int64), [], []
-    text = pc.utf8_trim_whitespace(pc.cast(industry, pa.string()))
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    encoded = (
-        pc.dictionary_encode(text).combine_chunks()
-        if isinstance(text, pa.ChunkedArray)
-        else pc.dictionary_encode(text)
-    )
-    given = [str(v) for v in encoded.dictionary.to_pylist()]
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if isinstance(industry, pa.ChunkedArray):
+        industry = industry.combine_chunks()
+    encoded = industry if pa.types.is_dictionary(industry.type) else pc.dictionary_encode(industry)
+    given: list[str] = []
+    lut = np.full(len(encoded.dictionary) + 1, -1, dtype=np.int64)  # the last entry answers a null row
+    for i, value in enumerate(encoded.dictionary.cast(pa.string()).to_pylist()):
+        code = (value or "").strip()
+        if code:
+            if code not in given:
+                given.append(code)
+            lut[i] = given.index(code)
+    codes = lut[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)]
     resolved: list[ResolvedIndustry | None] = []
     for code in given:
         try:
@@ -341,6 +356,94 @@ _K = [
 ]
 
 
+_LAYER_SALTS = {"units": 1, "water_zones": 2, "redlines": 3, "reserve_zones": 4, "industrial_parks": 11}
+"""The salt of each layer's record words: the same words whichever path finds the hits."""
+
+
+@dataclass(frozen=True)
+class _PlaceTable:
+    """Per place of a :class:`PlaceGrid`, what the exact path would compute for a point there."""
+
+    unit_first: npt.NDArray[np.int64]
+    signatures: dict[str, npt.NDArray[np.uint64]]
+    """per layer (``_LAYER_SALTS``) and ``"place"`` (lakes and river sides, parks excluded)"""
+
+
+_TABLES: dict[tuple[str, float], _PlaceTable] = {}
+
+
+def _place_table(snapshot: ZoningSnapshot, grid: PlaceGrid) -> _PlaceTable:
+    """Hits and signatures per place, from the same record words as :func:`_layer_hits` and
+    :func:`_place_signature` (so a pure-cell point and an exact-path point in the same place get the
+    same verdict key)."""
+    found = _TABLES.get((grid.checksum, grid.cell_deg))
+    if found is not None:
+        return found
+    places = grid.places
+    signatures: dict[str, npt.NDArray[np.uint64]] = {}
+    for name, salt in _LAYER_SALTS.items():
+        words = _words(len(getattr(snapshot, name).records), salt)
+        sig = np.zeros(len(places) + 1, dtype=np.uint64)
+        for k, place in enumerate(places):
+            for j in getattr(place, name):
+                sig[k] ^= words[j]
+        signatures[name] = sig
+    lake_index = {name: k for k, name in enumerate(snapshot.lakes or {})}
+    rest = np.zeros(len(places) + 1, dtype=np.uint64)
+    for k, place in enumerate(places):
+        for name in place.lakes:
+            i = lake_index[name]
+            rest[k] ^= _words(i + 1, 12)[i]
+        for bit, near in enumerate(place.river_sides, start=1):
+            if near:
+                rest[k] ^= _words(bit, 13)[bit - 1]
+    signatures["place"] = rest
+    unit_first = np.array([p.units[0] if p.units else -1 for p in places] + [-1], dtype=np.int64)
+    table = _PlaceTable(unit_first, signatures)
+    _TABLES.clear()
+    _TABLES[(grid.checksum, grid.cell_deg)] = table
+    return table
+
+
+def _point_hits(
+    snapshot: ZoningSnapshot, lon: FloatArray, lat: FloatArray, use_grid: bool
+) -> tuple[dict[str, _Hits], npt.NDArray[np.uint64]]:
+    """Per point (input order): the hits of each layer, and the place signature (parks, lakes, river
+    sides). Points in pure cells of the place grid are answered by lookup; the others (mixed cells,
+    outside the grid, NaN) by the exact per-polygon path."""
+    n = lon.size
+    if use_grid:
+        grid = grid_for(snapshot)
+        table = _place_table(snapshot, grid)
+        place = grid.classify(lon, lat)
+        # Row len(places) of the table is the empty place, standing in for the exact rows until filled.
+        at = np.where(place >= 0, place, len(grid.places))
+        first = table.unit_first[at]
+        sigs = {name: table.signatures[name][at] for name in _LAYER_SALTS}
+        place_sig = table.signatures["place"][at] ^ sigs["industrial_parks"]
+        exact = np.flatnonzero(place < 0)
+    else:
+        first = np.full(n, -1, dtype=np.int64)
+        sigs = {name: np.zeros(n, dtype=np.uint64) for name in _LAYER_SALTS}
+        place_sig = np.zeros(n, dtype=np.uint64)
+        exact = np.arange(n)
+    if exact.size:
+        order = exact[np.argsort(lon[exact], kind="stable")]  # NaN sorts last
+        xs, ys = lon[order], lat[order]
+        for name, salt in _LAYER_SALTS.items():
+            found = _layer_hits([r.geometry for r in getattr(snapshot, name).records], xs, ys, salt)
+            sigs[name][order] = found.signature
+            if name == "units":
+                first[order] = found.first
+        inside = first[order] >= 0  # the place facts matter only where a verdict may be asked
+        rows = order[inside]
+        place_sig[rows] = _place_signature(snapshot, xs[inside], ys[inside], sigs["industrial_parks"][rows])
+    hits = {
+        name: _Hits(first if name == "units" else np.zeros(0, dtype=np.int64), sigs[name]) for name in sigs
+    }
+    return hits, place_sig
+
+
 def screen_points(
     snapshot: ZoningSnapshot,
     catalogue: IndustryCatalogue,
@@ -350,26 +453,20 @@ def screen_points(
     industry: pa.Array | None = None,
     *,
     missing: npt.NDArray[np.bool_] | None = None,
+    use_grid: bool = True,
 ) -> pa.Table:
     """Screen a partition of EPSG:4490 points; one answer row per input row, in input order.
 
     ``lon``/``lat`` are NaN for rows whose coordinates could not be read (``missing`` marks the
     empty ones). ``industry`` (optional) holds a GB/T 4754 code per row; rows without one get the
-    location only (verdict null). String columns come back dictionary-encoded.
+    location only (verdict null). String columns come back dictionary-encoded. ``use_grid=False``
+    answers every point by the exact per-polygon path (the grid's answers are the same).
     """
     _prepared(snapshot)
     n = lon.size
-    order = np.argsort(lon, kind="stable")  # NaN sorts last
-    xs, ys = lon[order], lat[order]
-    hits = {
-        name: _layer_hits([r.geometry for r in getattr(snapshot, name).records], xs, ys, salt)
-        for salt, name in enumerate(("units", "water_zones", "redlines", "reserve_zones"), start=1)
-    }
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = np.arange(n)
-    units = hits["units"]
-    unit_first = units.first[inverse]
-    inside_sorted = units.first >= 0
+    hits, place_sig = _point_hits(snapshot, lon, lat, use_grid)
+    unit_first = hits["units"].first
+    inside = unit_first >= 0
     records = snapshot.units.records
     columns: dict[str, pa.Array] = {
         "id": pc.cast(ids, pa.string()),
@@ -387,15 +484,14 @@ def screen_points(
         "nature_reserve_zones": ("reserve_zones", "{r.reserve_code}:{r.zone.value}"),
     }
     for column, (layer, fmt) in formats.items():
-        codes, lists = _layer_labels(getattr(snapshot, layer).records, hits[layer], fmt, xs, ys)
+        codes, lists = _layer_labels(getattr(snapshot, layer).records, hits[layer], fmt, lon, lat)
         labels = [";".join(items[1:] if column == "boundary_units" else items) for items in lists]
-        columns[column] = _dictionary(np.where(inside_sorted, codes, -1)[inverse], labels)
+        columns[column] = _dictionary(np.where(inside, codes, -1), labels)
 
     ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
     columns["industry"] = _dictionary(ind_codes, given)
-    ind_sorted = ind_codes[order]
-    known = np.array([r is not None for r in resolved] + [False], dtype=bool)[ind_sorted]
-    todo = np.flatnonzero(inside_sorted & known & (ind_sorted >= 0))
+    known = np.array([r is not None for r in resolved] + [False], dtype=bool)[ind_codes]
+    todo = np.flatnonzero(inside & known & (ind_codes >= 0))
     key_code = np.full(n, -1, dtype=np.int64)
     answers: list[SiteVerdict] = []
     if todo.size:
@@ -406,23 +502,22 @@ def screen_points(
             ^ hits["water_zones"].signature[todo] * _K[1]
             ^ hits["redlines"].signature[todo] * _K[2]
             ^ hits["reserve_zones"].signature[todo] * _K[3]
-            ^ _place_signature(snapshot, xs[todo], ys[todo]) * _K[5]
+            ^ place_sig[todo] * _K[5]
         )
-        key = sig ^ (ind_sorted[todo].astype(np.uint64) + np.uint64(1)) * _K[4]
+        key = sig ^ (ind_codes[todo].astype(np.uint64) + np.uint64(1)) * _K[4]
         codes, reps = _factorize(key)
         answers = [
             _cached_verdict(
                 snapshot,
                 catalogue,
                 int(sig[r]),
-                resolved[int(ind_sorted[todo[r]])],  # type: ignore[arg-type]
-                float(xs[todo[r]]),
-                float(ys[todo[r]]),
+                resolved[int(ind_codes[todo[r]])],  # type: ignore[arg-type]
+                float(lon[todo[r]]),
+                float(lat[todo[r]]),
             )
             for r in reps.tolist()
         ]
         key_code[todo] = codes
-    key_code = key_code[inverse]
     columns["verdict"] = _dictionary(key_code, [a.verdict for a in answers])
     columns["verdict_label_zh"] = _dictionary(key_code, [a.verdict_label_zh for a in answers])
     columns["finding_codes"] = _dictionary(key_code, [a.finding_codes for a in answers])
@@ -431,12 +526,12 @@ def screen_points(
         columns[name] = pa.array(values, mask=key_code < 0)
 
     error = np.full(n, -1, dtype=np.int64)
-    error[~(unit_first >= 0)] = _ERROR_LIST.index("outside_city")
+    error[~inside] = _ERROR_LIST.index("outside_city")
     nan = np.isnan(lon) | np.isnan(lat)
     error[nan] = _ERROR_LIST.index("invalid_coordinate")
     if missing is not None:
         error[nan & missing] = _ERROR_LIST.index("missing_coordinate")
-    error[(unit_first >= 0) & (ind_codes >= 0) & ~known[inverse]] = _ERROR_LIST.index("unknown_industry")
+    error[inside & (ind_codes >= 0) & ~known] = _ERROR_LIST.index("unknown_industry")
     columns["error"] = _dictionary(error, _ERROR_LIST)
     return pa.table(columns).select(OUTPUT_COLUMNS).cast(OUTPUT_SCHEMA)
 

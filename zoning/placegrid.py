@@ -21,6 +21,7 @@ NaN gets -1: the caller uses the exact path.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -254,3 +255,23 @@ def _locate_many(
             )
         )
     return out
+
+
+_GRIDS: dict[str, PlaceGrid] = {}
+_GRID_LOCK = threading.Lock()
+_GRIDS_KEPT = 4
+
+
+def grid_for(snapshot: ZoningSnapshot) -> PlaceGrid:
+    """The grid of a snapshot, built once per process and dataset checksum (a few versions kept)."""
+    key = snapshot.version.checksum
+    grid = _GRIDS.get(key)
+    if grid is None:
+        with _GRID_LOCK:  # one build per version even when threads ask at once
+            grid = _GRIDS.get(key)
+            if grid is None:
+                grid = PlaceGrid.build(snapshot)
+                while len(_GRIDS) >= _GRIDS_KEPT:
+                    _GRIDS.pop(next(iter(_GRIDS)))
+                _GRIDS[key] = grid
+    return grid
