@@ -33,7 +33,7 @@ from zoning import crs as crs_mod
 from zoning.crs import InputCrs
 from zoning.errors import ZoningError
 from zoning.industry import IndustryCatalogue, ResolvedIndustry
-from zoning.placegrid import PlaceGrid, grid_for, river_thresholds
+from zoning.placegrid import Place, PlaceGrid, grid_for, locate_places, river_pairs, river_thresholds
 from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
 from zoning.snapshot import ZoningSnapshot
 
@@ -252,22 +252,6 @@ def _dictionary(indices: npt.NDArray[np.int64], labels: Sequence[str | None]) ->
     return pa.DictionaryArray.from_arrays(pa.array(idx, mask=null), dictionary)
 
 
-def _layer_labels(
-    records: Sequence[Any], hits: _Hits, fmt: str, xs: FloatArray, ys: FloatArray
-) -> tuple[npt.NDArray[np.int64], list[list[str]]]:
-    """Per point a code into the list of label lists (the records hit), computed once per signature
-    on one representative point (any order of the points)."""
-    codes, reps = _factorize(hits.signature)
-    lists: list[list[str]] = []
-    for r in reps.tolist():
-        if hits.signature[r] == 0:
-            lists.append([])
-            continue
-        point = Point(float(xs[r]), float(ys[r]))
-        lists.append([fmt.format(r=rec) for rec in records if rec.geometry.intersects(point)])
-    return codes, lists
-
-
 _VERDICT_CACHE: dict[tuple[str, int, str], SiteVerdict] = {}
 _VERDICT_LOCK = threading.Lock()
 
@@ -366,7 +350,7 @@ class _PlaceTable:
 
     unit_first: npt.NDArray[np.int64]
     signatures: dict[str, npt.NDArray[np.uint64]]
-    """per layer (``_LAYER_SALTS``) and ``"place"`` (lakes and river sides, parks excluded)"""
+    """per layer (``_LAYER_SALTS``) and ``"place"`` (parks, lakes and river sides: ``_place_signature``)"""
 
 
 _TABLES: dict[tuple[str, float], _PlaceTable] = {}
@@ -383,13 +367,13 @@ def _place_table(snapshot: ZoningSnapshot, grid: PlaceGrid) -> _PlaceTable:
     signatures: dict[str, npt.NDArray[np.uint64]] = {}
     for name, salt in _LAYER_SALTS.items():
         words = _words(len(getattr(snapshot, name).records), salt)
-        sig = np.zeros(len(places) + 1, dtype=np.uint64)
+        sig = np.zeros(len(places), dtype=np.uint64)
         for k, place in enumerate(places):
             for j in getattr(place, name):
                 sig[k] ^= words[j]
         signatures[name] = sig
     lake_index = {name: k for k, name in enumerate(snapshot.lakes or {})}
-    rest = np.zeros(len(places) + 1, dtype=np.uint64)
+    rest = signatures["industrial_parks"].copy()
     for k, place in enumerate(places):
         for name in place.lakes:
             i = lake_index[name]
@@ -398,50 +382,76 @@ def _place_table(snapshot: ZoningSnapshot, grid: PlaceGrid) -> _PlaceTable:
             if near:
                 rest[k] ^= _words(bit, 13)[bit - 1]
     signatures["place"] = rest
-    unit_first = np.array([p.units[0] if p.units else -1 for p in places] + [-1], dtype=np.int64)
+    unit_first = np.array([p.units[0] if p.units else -1 for p in places], dtype=np.int64)
     table = _PlaceTable(unit_first, signatures)
     _TABLES.clear()
     _TABLES[(grid.checksum, grid.cell_deg)] = table
     return table
 
 
-def _point_hits(
-    snapshot: ZoningSnapshot, lon: FloatArray, lat: FloatArray, use_grid: bool
-) -> tuple[dict[str, _Hits], npt.NDArray[np.uint64]]:
-    """Per point (input order): the hits of each layer, and the place signature (parks, lakes, river
-    sides). Points in pure cells of the place grid are answered by lookup; the others (mixed cells,
-    outside the grid, NaN) by the exact per-polygon path."""
+@dataclass(frozen=True)
+class _Classes:
+    """Rows grouped by everything their answer holds besides the industry: one class per place of the
+    grid (pure cells), then one per distinct set of hits among the exact-path rows."""
+
+    of_row: npt.NDArray[np.int64]
+    unit_first: npt.NDArray[np.int64]
+    signatures: dict[str, npt.NDArray[np.uint64]]
+    """per class: each layer's signature and ``"place"``"""
+    anchor: FloatArray
+    """per class a (lon, lat) in it"""
+    places: list[Place]
+    """per class the records holding it, per layer (for the exact-path classes: located at the anchor)"""
+
+
+def _classes(snapshot: ZoningSnapshot, lon: FloatArray, lat: FloatArray, use_grid: bool) -> _Classes:
+    """Class per row: a pure-cell row by lookup in the place grid; the others (mixed cells, outside the
+    grid, NaN) by the exact per-polygon path, grouped by their hit signatures."""
     n = lon.size
     if use_grid:
         grid = grid_for(snapshot)
         table = _place_table(snapshot, grid)
-        place = grid.classify(lon, lat)
-        # Row len(places) of the table is the empty place, standing in for the exact rows until filled.
-        at = np.where(place >= 0, place, len(grid.places))
-        first = table.unit_first[at]
-        sigs = {name: table.signatures[name][at] for name in _LAYER_SALTS}
-        place_sig = table.signatures["place"][at] ^ sigs["industrial_parks"]
-        exact = np.flatnonzero(place < 0)
+        of_row = grid.classify(lon, lat).astype(np.int64)
+        unit_first, signatures = table.unit_first, table.signatures
+        anchor = grid.anchors
+        places = list(grid.places)
     else:
-        first = np.full(n, -1, dtype=np.int64)
-        sigs = {name: np.zeros(n, dtype=np.uint64) for name in _LAYER_SALTS}
-        place_sig = np.zeros(n, dtype=np.uint64)
-        exact = np.arange(n)
+        of_row = np.full(n, -1, dtype=np.int64)
+        unit_first = np.zeros(0, dtype=np.int64)
+        signatures = {name: np.zeros(0, dtype=np.uint64) for name in (*_LAYER_SALTS, "place")}
+        anchor = np.zeros((0, 2))
+        places = []
+    exact = np.flatnonzero(of_row < 0)
     if exact.size:
         order = exact[np.argsort(lon[exact], kind="stable")]  # NaN sorts last
         xs, ys = lon[order], lat[order]
+        sigs: dict[str, npt.NDArray[np.uint64]] = {}
         for name, salt in _LAYER_SALTS.items():
             found = _layer_hits([r.geometry for r in getattr(snapshot, name).records], xs, ys, salt)
-            sigs[name][order] = found.signature
+            sigs[name] = found.signature
             if name == "units":
-                first[order] = found.first
-        inside = first[order] >= 0  # the place facts matter only where a verdict may be asked
-        rows = order[inside]
-        place_sig[rows] = _place_signature(snapshot, xs[inside], ys[inside], sigs["industrial_parks"][rows])
-    hits = {
-        name: _Hits(first if name == "units" else np.zeros(0, dtype=np.int64), sigs[name]) for name in sigs
-    }
-    return hits, place_sig
+                first = found.first
+        inside = first >= 0  # the place facts matter only where a verdict may be asked
+        sigs["place"] = np.zeros(order.size, dtype=np.uint64)
+        sigs["place"][inside] = _place_signature(
+            snapshot, xs[inside], ys[inside], sigs["industrial_parks"][inside]
+        )
+        mixed = np.zeros(order.size, dtype=np.uint64)
+        for k, name in enumerate((*_LAYER_SALTS, "place")):
+            mixed ^= sigs[name] * _K[k]
+        codes, reps = _factorize(mixed)
+        of_row[order] = len(unit_first) + codes
+        unit_first = np.concatenate([unit_first, first[reps]])
+        signatures = {name: np.concatenate([signatures[name], sigs[name][reps]]) for name in signatures}
+        anchor = np.concatenate([anchor, np.column_stack([xs[reps], ys[reps]])])
+        places += locate_places(snapshot, river_pairs(snapshot), xs[reps], ys[reps])
+    return _Classes(of_row, unit_first, signatures, anchor, places)
+
+
+def _class_labels(snapshot: ZoningSnapshot, classes: _Classes, layer: str, fmt: str) -> list[list[str]]:
+    """Per class the labels of the layer's records holding it (in code order)."""
+    records = getattr(snapshot, layer).records
+    return [[fmt.format(r=records[j]) for j in getattr(place, layer)] for place in classes.places]
 
 
 def screen_points(
@@ -464,18 +474,22 @@ def screen_points(
     """
     _prepared(snapshot)
     n = lon.size
-    hits, place_sig = _point_hits(snapshot, lon, lat, use_grid)
-    unit_first = hits["units"].first
+    classes = _classes(snapshot, lon, lat, use_grid)
+    of_row = classes.of_row
+    unit_first = classes.unit_first[of_row]
     inside = unit_first >= 0
     records = snapshot.units.records
+    first = classes.unit_first
     columns: dict[str, pa.Array] = {
         "id": pc.cast(ids, pa.string()),
         "lon": pa.array(lon),
         "lat": pa.array(lat),
-        "division_code": _dictionary(unit_first, [u.division_code for u in records]),
-        "unit_code": _dictionary(unit_first, [u.code for u in records]),
-        "unit_name_zh": _dictionary(unit_first, [u.name_zh for u in records]),
-        "unit_class": _dictionary(unit_first, [u.control_class.value for u in records]),
+        "division_code": _dictionary(of_row, [records[u].division_code if u >= 0 else None for u in first]),
+        "unit_code": _dictionary(of_row, [records[u].code if u >= 0 else None for u in first]),
+        "unit_name_zh": _dictionary(of_row, [records[u].name_zh if u >= 0 else None for u in first]),
+        "unit_class": _dictionary(
+            of_row, [records[u].control_class.value if u >= 0 else None for u in first]
+        ),
     }
     formats = {
         "boundary_units": ("units", "{r.code}"),
@@ -484,9 +498,12 @@ def screen_points(
         "nature_reserve_zones": ("reserve_zones", "{r.reserve_code}:{r.zone.value}"),
     }
     for column, (layer, fmt) in formats.items():
-        codes, lists = _layer_labels(getattr(snapshot, layer).records, hits[layer], fmt, lon, lat)
-        labels = [";".join(items[1:] if column == "boundary_units" else items) for items in lists]
-        columns[column] = _dictionary(np.where(inside, codes, -1), labels)
+        lists = _class_labels(snapshot, classes, layer, fmt)
+        labels = [
+            ";".join(items[1:] if column == "boundary_units" else items) if first[c] >= 0 else None
+            for c, items in enumerate(lists)
+        ]
+        columns[column] = _dictionary(of_row, labels)
 
     ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
     columns["industry"] = _dictionary(ind_codes, given)
@@ -495,27 +512,24 @@ def screen_points(
     key_code = np.full(n, -1, dtype=np.int64)
     answers: list[SiteVerdict] = []
     if todo.size:
-        # One key per (units, water zones, red line, reserve zones, place facts, industry); mixed with odd
-        # multipliers so that equal keys ⇔ equal hit sets and industry up to a 2^-64 chance.
+        # One key per (class, industry); the verdict cache is keyed by the class's hit signatures
+        # (mixed with odd multipliers: equal ⇔ equal hit sets up to a 2^-64 chance) and the industry.
+        s = classes.signatures
         sig = (
-            hits["units"].signature[todo] * _K[0]
-            ^ hits["water_zones"].signature[todo] * _K[1]
-            ^ hits["redlines"].signature[todo] * _K[2]
-            ^ hits["reserve_zones"].signature[todo] * _K[3]
-            ^ place_sig[todo] * _K[5]
-        )
-        key = sig ^ (ind_codes[todo].astype(np.uint64) + np.uint64(1)) * _K[4]
-        codes, reps = _factorize(key)
+            s["units"] * _K[0] ^ s["water_zones"] * _K[1] ^ s["redlines"] * _K[2] ^ s["reserve_zones"] * _K[3]
+        ) ^ s["place"] * _K[5]
+        pair = of_row[todo] * (len(given) + 1) + ind_codes[todo]
+        codes, reps = _factorize(pair.astype(np.uint64))
         answers = [
             _cached_verdict(
                 snapshot,
                 catalogue,
-                int(sig[r]),
+                int(sig[c]),
                 resolved[int(ind_codes[todo[r]])],  # type: ignore[arg-type]
-                float(lon[todo[r]]),
-                float(lat[todo[r]]),
+                float(classes.anchor[c, 0]),
+                float(classes.anchor[c, 1]),
             )
-            for r in reps.tolist()
+            for r, c in zip(reps.tolist(), of_row[todo[reps]].tolist(), strict=True)
         ]
         key_code[todo] = codes
     columns["verdict"] = _dictionary(key_code, [a.verdict for a in answers])

@@ -101,6 +101,7 @@ class PlaceGrid:
         places: list[Place],
         pairs: tuple[tuple[str, float], ...],
         checksum: str,
+        anchors: npt.NDArray[np.float64] | None = None,
     ) -> None:
         self.x0, self.y0, self.cell_deg = x0, y0, cell_deg
         self.ny, self.nx = cell_place.shape
@@ -111,6 +112,8 @@ class PlaceGrid:
         self.river_pairs = pairs
         self.checksum = checksum
         """the dataset checksum of the snapshot the grid was built from"""
+        self.anchors = anchors if anchors is not None else np.full((len(places), 2), np.nan)
+        """one (lon, lat) per place: the centre of a pure cell holding it"""
 
     @classmethod
     def build(cls, snapshot: ZoningSnapshot, cell_deg: float = DEFAULT_CELL_DEG) -> PlaceGrid:
@@ -138,17 +141,28 @@ class PlaceGrid:
         first = first[1:] if labels.ravel()[first[0]] == 0 else first  # label 0 is the mixed cells
         rx = x0 + (first % nx + 0.5) * cell_deg
         ry = y0 + (first // nx + 0.5) * cell_deg
-        facts = _locate_many(snapshot, pairs, rx, ry)
+        facts = locate_places(snapshot, pairs, rx, ry)
         places: list[Place] = []
         index: dict[Place, int] = {}
         component_place = np.empty(n + 1, dtype=np.int32)
         component_place[0] = -1
+        anchors: list[tuple[float, float]] = []
         for k, place in enumerate(facts):
             component_place[k + 1] = index.setdefault(place, len(index))
             if component_place[k + 1] == len(places):
                 places.append(place)
+                anchors.append((float(rx[k]), float(ry[k])))
         cell_place = component_place[labels]
-        return cls(x0, y0, cell_deg, cell_place, places, pairs, snapshot.version.checksum)
+        return cls(
+            x0,
+            y0,
+            cell_deg,
+            cell_place,
+            places,
+            pairs,
+            snapshot.version.checksum,
+            np.array(anchors).reshape(-1, 2),
+        )
 
     def classify(self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]:
         """Place index per point (EPSG:4490); -1 for a mixed cell, outside the grid or NaN."""
@@ -220,14 +234,15 @@ def _rings(
     return coords[:-1][same], coords[1:][same]
 
 
-def _locate_many(
+def locate_places(
     snapshot: ZoningSnapshot,
     pairs: Sequence[tuple[str, float]],
     x: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],
 ) -> list[Place]:
-    """The exact place of each point: covers (boundary included) as ``zoning.locate``; lakes and
-    river distances in EPSG:4548 as the screening compares them."""
+    """The exact place of each point (EPSG:4490; NaN: nowhere), vectorised over the points: covers
+    (boundary included) as ``zoning.locate``; lakes and river distances in EPSG:4548 as the screening
+    compares them. ``pairs``: :func:`river_pairs` of the snapshot."""
     hits: dict[str, list[list[int]]] = {}
     for name in AREAL_LAYERS:
         per_point: list[list[int]] = [[] for _ in range(len(x))]
