@@ -454,6 +454,46 @@ def _class_labels(snapshot: ZoningSnapshot, classes: _Classes, layer: str, fmt: 
     return [[fmt.format(r=records[j]) for j in getattr(place, layer)] for place in classes.places]
 
 
+def _verdict_keys(s: dict[str, npt.NDArray[np.uint64]]) -> npt.NDArray[np.uint64]:
+    """The verdict cache's key per class: its hit signatures mixed with odd multipliers, so that equal
+    keys ⇔ equal (units, water zones, red line, reserve zones, place facts) up to a 2^-64 chance."""
+    layers = (
+        s["units"] * _K[0] ^ s["water_zones"] * _K[1] ^ s["redlines"] * _K[2] ^ s["reserve_zones"] * _K[3]
+    )
+    return layers ^ s["place"] * _K[5]
+
+
+def warm_verdicts(
+    snapshot: ZoningSnapshot, catalogue: IndustryCatalogue, industry_code: str, share: int, shares: int
+) -> dict[tuple[str, int, str], SiteVerdict]:
+    """Screen one share of the verdicts of the place grid's places in the city for one industry, and
+    return them (for :func:`seed_verdicts` on every worker: each verdict is screened once per job,
+    not once per worker). Nothing for an unknown industry (its rows carry the error)."""
+    _prepared(snapshot)
+    try:
+        industry = catalogue.resolve(industry_code, field="industry")
+    except ZoningError:
+        return {}
+    grid = grid_for(snapshot)
+    table = _place_table(snapshot, grid)
+    keys = _verdict_keys(table.signatures)
+    first: dict[int, int] = {}
+    for place in np.flatnonzero(table.unit_first >= 0).tolist():
+        first.setdefault(int(keys[place]), place)
+    out: dict[tuple[str, int, str], SiteVerdict] = {}
+    for key, place in sorted(first.items())[share::shares]:
+        lon, lat = grid.anchors[place]
+        verdict = _cached_verdict(snapshot, catalogue, key, industry, float(lon), float(lat))
+        out[(snapshot.version.checksum, key, industry.code)] = verdict
+    return out
+
+
+def seed_verdicts(entries: dict[tuple[str, int, str], SiteVerdict]) -> None:
+    """Add verdicts screened elsewhere (:func:`warm_verdicts`) to this process's verdict cache."""
+    with _VERDICT_LOCK:
+        _VERDICT_CACHE.update(entries)
+
+
 def screen_points(
     snapshot: ZoningSnapshot,
     catalogue: IndustryCatalogue,
@@ -514,10 +554,7 @@ def screen_points(
     if todo.size:
         # One key per (class, industry); the verdict cache is keyed by the class's hit signatures
         # (mixed with odd multipliers: equal ⇔ equal hit sets up to a 2^-64 chance) and the industry.
-        s = classes.signatures
-        sig = (
-            s["units"] * _K[0] ^ s["water_zones"] * _K[1] ^ s["redlines"] * _K[2] ^ s["reserve_zones"] * _K[3]
-        ) ^ s["place"] * _K[5]
+        sig = _verdict_keys(classes.signatures)
         pair = of_row[todo] * (len(given) + 1) + ind_codes[todo]
         codes, reps = _factorize(pair.astype(np.uint64))
         answers = [
