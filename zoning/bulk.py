@@ -7,7 +7,7 @@ included). A point's hits per layer are summarised as a 64-bit signature (XOR of
 per record), so every distinct (units, water-source zones, red line, reserve zones, industry) key
 is found with one factorisation, and the verdict is asked of the domain's screening function once
 per key on a representative point, through :func:`screen_site` — the one adapter to the screening
-rules. Footprints (and points with a buffer) go through :func:`screen_site` row by row.
+rules. Footprints (and points with a buffer) are screened in ``zoning.bulk_footprints``.
 
 No rule lives here: a verdict is whatever ``zoning.screening.screen`` says for that site.
 """
@@ -30,10 +30,13 @@ from shapely.geometry.base import BaseGeometry
 
 from zoning import coords
 from zoning import crs as crs_mod
+from zoning.bulk_project import ProjectColumns, attributes, project_codes
+from zoning.compliance import Assessment
 from zoning.crs import InputCrs
 from zoning.errors import ZoningError
 from zoning.industry import IndustryCatalogue, ResolvedIndustry
-from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
+from zoning.project import ProjectAttributes
+from zoning.screening import MAX_BUFFER_M, Finding, ScreeningRequest, screen
 from zoning.snapshot import ZoningSnapshot
 
 FloatArray = npt.NDArray[np.float64]
@@ -45,6 +48,8 @@ ERROR_CODES = {
     "unknown_industry": "行业代码不在 GB/T 4754-2017 中 industry code not in GB/T 4754-2017",
     "invalid_geometry": "几何无效 invalid geometry",
     "invalid_buffer": f"缓冲距离须在 0…{MAX_BUFFER_M:.0f} m buffer outside 0…{MAX_BUFFER_M:.0f} m",
+    "invalid_attribute": "项目属性取值无效 a project attribute (nature, outfall, cannot avoid, state major) "
+    "is not one of the accepted values",
 }
 """Per-row error codes of the ``error`` column, with their bilingual meaning."""
 
@@ -60,6 +65,7 @@ OUTPUT_COLUMNS = [
     "water_protection_zones",
     "ecological_redline",
     "nature_reserve_zones",
+    "industrial_parks",
     "industry",
     "verdict",
     "verdict_label_zh",
@@ -67,9 +73,42 @@ OUTPUT_COLUMNS = [
     "findings_prohibited",
     "findings_conditional",
     "findings_notice",
+    "compliance_non_compliant",
+    "compliance_needs_review",
+    "compliance_compliant",
+    "compliance_not_applicable",
     "error",
 ]
-"""Columns of every answer table, in order (zone columns: ``code:grade`` items joined by ``;``)."""
+"""Columns of every answer table, in order (zone columns: ``code:grade`` items joined by ``;``;
+``industrial_parks``: the codes of the parks the site lies in or touches; the ``compliance_*``
+counts: rows of the compliance table by assessment, null where no industry is given)."""
+
+COUNT_COLUMNS = (
+    "findings_prohibited",
+    "findings_conditional",
+    "findings_notice",
+    "compliance_non_compliant",
+    "compliance_needs_review",
+    "compliance_compliant",
+    "compliance_not_applicable",
+)
+DICT_TYPE = pa.dictionary(pa.int32(), pa.string())
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field(
+            name,
+            pa.string()
+            if name == "id"
+            else pa.float64()
+            if name in ("lon", "lat")
+            else pa.int32()
+            if name in COUNT_COLUMNS
+            else DICT_TYPE,
+        )
+        for name in OUTPUT_COLUMNS
+    ]
+)
+"""The Arrow schema of every answer table: strings dictionary-encoded (few distinct values)."""
 
 
 # ------------------------------------------------------------------------------ the adapter
@@ -85,18 +124,23 @@ class SiteVerdict:
     """``;``-joined ``layer:subject`` of each finding, in the answer's order (worst first)"""
     counts: tuple[int, int, int]
     """(prohibited, conditional, notice) findings"""
+    compliance_counts: tuple[int, int, int, int]
+    """rows of the compliance table by assessment: (non_compliant, needs_review, compliant, not_applicable)"""
     units: tuple[str, ...]
     water_zones: tuple[str, ...]
     redlines: tuple[str, ...]
     reserve_zones: tuple[str, ...]
 
 
-def _finding_code(finding: dict[str, Any]) -> str:
+def _finding_code(finding: Finding) -> str:
     """``layer:subject``, with the dimension and clause number for an access-list clause."""
-    citation = finding.get("citation") or {}
-    if finding["layer"] == "access_list" and "clause_no" in citation:
-        return f"access_list:{finding['subject']}/{citation['dimension']}/{citation['clause_no']}"
-    return f"{finding['layer']}:{finding['subject']}"
+    citation = finding.citation
+    if finding.layer == "access_list" and "clause_no" in citation:
+        return f"access_list:{finding.subject}/{citation['dimension']}/{citation['clause_no']}"
+    return f"{finding.layer}:{finding.subject}"
+
+
+_ASSESSMENTS = tuple(Assessment)
 
 
 def screen_site(
@@ -105,27 +149,35 @@ def screen_site(
     footprint: BaseGeometry,
     industry: ResolvedIndustry,
     buffer_m: float = 0.0,
+    *,
+    project: ProjectAttributes | None = None,
 ) -> SiteVerdict:
     """Screen one site with the same function as ``POST /v1/screenings`` and keep the bulk fields.
 
     The single point where bulk screening meets the screening rules: re-point this adapter when
-    the screening function or its result type changes, nothing else.
+    the screening function or its result type changes, nothing else. ``project`` are the
+    applicant's declarations (default: the API's defaults); ``screen`` derives ``is_linear``
+    from the footprint.
     """
-    result = screen(snapshot, ScreeningRequest(footprint, industry, buffer_m=buffer_m), catalogue).to_dict()
-    findings = result["findings"]
-    counts = tuple(
-        sum(1 for f in findings if f["severity"] == s) for s in ("prohibited", "conditional", "notice")
+    request = ScreeningRequest(
+        footprint, industry, buffer_m=buffer_m, project=project or ProjectAttributes.for_footprint(footprint)
     )
-    layers = result["layers"]
+    result = screen(snapshot, request, catalogue)
+    findings = result.findings
+    counts = tuple(
+        sum(1 for f in findings if f.severity == s) for s in ("prohibited", "conditional", "notice")
+    )
+    assessed = tuple(sum(1 for r in result.compliance if r.assessment is a) for a in _ASSESSMENTS)
 
     def touched(name: str, fmt: str) -> tuple[str, ...]:
-        return tuple(fmt.format(**f) for f in layers[name]["features"] if f["reached_by"] == "footprint")
+        return tuple(fmt.format(**h.properties) for h in result.layer(name).touched)
 
     return SiteVerdict(
-        verdict=result["verdict"],
-        verdict_label_zh=result["verdict_label_zh"],
+        verdict=result.verdict,
+        verdict_label_zh=result.verdict_labels[0],
         finding_codes=";".join(_finding_code(f) for f in findings),
         counts=(counts[0], counts[1], counts[2]),
+        compliance_counts=(assessed[0], assessed[1], assessed[2], assessed[3]),
         units=touched("control_units", "{code}"),
         water_zones=touched("water_protection_zones", "{source_code}:{grade}"),
         redlines=touched("ecological_redline", "{code}"),
@@ -197,11 +249,14 @@ def _layer_hits(geometries: Sequence[BaseGeometry], xs: FloatArray, ys: FloatArr
     return _Hits(first, signature)
 
 
-def _place_signature(snapshot: ZoningSnapshot, xs: FloatArray, ys: FloatArray) -> npt.NDArray[np.uint64]:
+def _place_signature(
+    snapshot: ZoningSnapshot, xs: FloatArray, ys: FloatArray, parks: npt.NDArray[np.uint64]
+) -> npt.NDArray[np.uint64]:
     """Signature of the place facts clause conditions read besides the zone hits (zoning.screening_rules):
-    parks, lakes, and per named river the side of each distance threshold the clauses use (distance
-    rounded to the centimetre, as screening does). ``xs``/``ys``: EPSG:4490, sorted by x, NaN last."""
-    signature = _layer_hits([r.geometry for r in snapshot.industrial_parks.records], xs, ys, 11).signature
+    parks (``parks``: their hit signature), lakes, and per named river the side of each distance
+    threshold the clauses use (distance rounded to the centimetre, as screening does). ``xs``/``ys``:
+    EPSG:4490, sorted by x, NaN last."""
+    signature = parks.copy()
     if xs.size == 0 or (snapshot.rivers is None and snapshot.lakes is None):
         return signature
     px, py = crs_mod.PLANAR_TRANSFORMER.transform(xs, ys)
@@ -259,7 +314,7 @@ def _layer_labels(
     return codes, lists
 
 
-_VERDICT_CACHE: dict[tuple[str, int, str], SiteVerdict] = {}
+_VERDICT_CACHE: dict[tuple[str, int, str, int], SiteVerdict] = {}
 _VERDICT_LOCK = threading.Lock()
 
 
@@ -270,12 +325,14 @@ def _cached_verdict(
     industry: ResolvedIndustry,
     lon: float,
     lat: float,
+    project: int = 0,
 ) -> SiteVerdict:
-    """Verdict for one (layers signature, industry) key, screened once per worker and version."""
-    cache_key = (snapshot.version.checksum, key, industry.code)
+    """Verdict for one (layers signature, industry, project attributes) key, screened once per worker
+    and version (``project``: the packed code of ``zoning.bulk_project``)."""
+    cache_key = (snapshot.version.checksum, key, industry.code, project)
     found = _VERDICT_CACHE.get(cache_key)
     if found is None:
-        found = screen_site(snapshot, catalogue, Point(lon, lat), industry)
+        found = screen_site(snapshot, catalogue, Point(lon, lat), industry, project=attributes(project))
         with _VERDICT_LOCK:
             if len(_VERDICT_CACHE) > 200_000:
                 _VERDICT_CACHE.clear()
@@ -350,12 +407,14 @@ def screen_points(
     industry: pa.Array | None = None,
     *,
     missing: npt.NDArray[np.bool_] | None = None,
+    project: ProjectColumns | None = None,
 ) -> pa.Table:
     """Screen a partition of EPSG:4490 points; one answer row per input row, in input order.
 
     ``lon``/``lat`` are NaN for rows whose coordinates could not be read (``missing`` marks the
     empty ones). ``industry`` (optional) holds a GB/T 4754 code per row; rows without one get the
-    location only (verdict null). String columns come back dictionary-encoded.
+    location only (verdict null). ``project``: the per-row project-attribute columns
+    (``zoning.bulk_project``). String columns come back dictionary-encoded.
     """
     _prepared(snapshot)
     n = lon.size
@@ -365,6 +424,9 @@ def screen_points(
         name: _layer_hits([r.geometry for r in getattr(snapshot, name).records], xs, ys, salt)
         for salt, name in enumerate(("units", "water_zones", "redlines", "reserve_zones"), start=1)
     }
+    hits["industrial_parks"] = _layer_hits(
+        [r.geometry for r in snapshot.industrial_parks.records], xs, ys, 11
+    )
     inverse = np.empty(n, dtype=np.int64)
     inverse[order] = np.arange(n)
     units = hits["units"]
@@ -385,6 +447,7 @@ def screen_points(
         "water_protection_zones": ("water_zones", "{r.source_code}:{r.grade.value}"),
         "ecological_redline": ("redlines", "{r.code}"),
         "nature_reserve_zones": ("reserve_zones", "{r.reserve_code}:{r.zone.value}"),
+        "industrial_parks": ("industrial_parks", "{r.code}"),
     }
     for column, (layer, fmt) in formats.items():
         codes, lists = _layer_labels(getattr(snapshot, layer).records, hits[layer], fmt, xs, ys)
@@ -395,7 +458,9 @@ def screen_points(
     columns["industry"] = _dictionary(ind_codes, given)
     ind_sorted = ind_codes[order]
     known = np.array([r is not None for r in resolved] + [False], dtype=bool)[ind_sorted]
-    todo = np.flatnonzero(inside_sorted & known & (ind_sorted >= 0))
+    project_code = project_codes(project, n)
+    project_sorted = project_code[order]
+    todo = np.flatnonzero(inside_sorted & known & (ind_sorted >= 0) & (project_sorted >= 0))
     key_code = np.full(n, -1, dtype=np.int64)
     answers: list[SiteVerdict] = []
     if todo.size:
@@ -406,9 +471,13 @@ def screen_points(
             ^ hits["water_zones"].signature[todo] * _K[1]
             ^ hits["redlines"].signature[todo] * _K[2]
             ^ hits["reserve_zones"].signature[todo] * _K[3]
-            ^ _place_signature(snapshot, xs[todo], ys[todo]) * _K[5]
+            ^ _place_signature(snapshot, xs[todo], ys[todo], hits["industrial_parks"].signature[todo]) * _K[5]
         )
-        key = sig ^ (ind_sorted[todo].astype(np.uint64) + np.uint64(1)) * _K[4]
+        # Industry index < 2^32 and attribute code < 2^5: one word for both, mixed like the layers.
+        combined = (
+            ind_sorted[todo].astype(np.uint64) + np.uint64(1) + (project_sorted[todo].astype(np.uint64) << 32)
+        )
+        key = sig ^ combined * _K[4]
         codes, reps = _factorize(key)
         answers = [
             _cached_verdict(
@@ -418,6 +487,7 @@ def screen_points(
                 resolved[int(ind_sorted[todo[r]])],  # type: ignore[arg-type]
                 float(xs[todo[r]]),
                 float(ys[todo[r]]),
+                int(project_sorted[todo[r]]),
             )
             for r in reps.tolist()
         ]
@@ -429,6 +499,9 @@ def screen_points(
     for k, name in enumerate(("findings_prohibited", "findings_conditional", "findings_notice")):
         values = np.array([a.counts[k] for a in answers] + [0], dtype=np.int32)[key_code]
         columns[name] = pa.array(values, mask=key_code < 0)
+    for k, name in enumerate(COUNT_COLUMNS[3:]):
+        values = np.array([a.compliance_counts[k] for a in answers] + [0], dtype=np.int32)[key_code]
+        columns[name] = pa.array(values, mask=key_code < 0)
 
     error = np.full(n, -1, dtype=np.int64)
     error[~(unit_first >= 0)] = _ERROR_LIST.index("outside_city")
@@ -437,161 +510,6 @@ def screen_points(
     if missing is not None:
         error[nan & missing] = _ERROR_LIST.index("missing_coordinate")
     error[(unit_first >= 0) & (ind_codes >= 0) & ~known[inverse]] = _ERROR_LIST.index("unknown_industry")
+    error[(unit_first >= 0) & (project_code < 0) & (error < 0)] = _ERROR_LIST.index("invalid_attribute")
     columns["error"] = _dictionary(error, _ERROR_LIST)
     return pa.table(columns).select(OUTPUT_COLUMNS).cast(OUTPUT_SCHEMA)
-
-
-# ------------------------------------------------------------------------------ footprints
-
-
-def _hits_per_row(layer: Any, geometries: npt.NDArray[np.object_]) -> list[list[int]]:
-    """Per footprint, the record indexes (in code order) of a layer it intersects: one tree query."""
-    out: list[list[int]] = [[] for _ in range(len(geometries))]
-    if not layer.records or not len(geometries):
-        return out
-    pairs = layer.tree.query(geometries, predicate="intersects")
-    if pairs.shape[1] == 0:
-        return out
-    order = np.lexsort((pairs[1], pairs[0]))
-    rows, records = pairs[0][order], pairs[1][order]
-    cuts = np.flatnonzero(np.diff(rows)) + 1
-    for chunk_rows, chunk_records in zip(np.split(rows, cuts), np.split(records, cuts), strict=True):
-        out[int(chunk_rows[0])] = chunk_records.tolist()
-    return out
-
-
-def _only(geoms: npt.NDArray[np.object_], keep: npt.NDArray[np.bool_]) -> npt.NDArray[np.object_]:
-    out = np.full(len(geoms), None, dtype=object)
-    out[keep] = geoms[keep]
-    return out
-
-
-def screen_footprints(
-    snapshot: ZoningSnapshot,
-    catalogue: IndustryCatalogue,
-    ids: Sequence[Any],
-    geometries: Sequence[BaseGeometry | None],
-    industry: pa.Array | None = None,
-    buffer_m: FloatArray | None = None,
-) -> pa.Table:
-    """Screen footprints (EPSG:4490) with :func:`screen_site`; one answer row per input row.
-
-    The layers each footprint touches are found with one tree query per layer for the whole
-    partition. Rows without an industry are screened against the location only (``verdict`` null).
-    """
-    _prepared(snapshot)
-    n = len(geometries)
-    geoms = np.array(list(geometries), dtype=object)
-    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    valid = present & shapely.is_valid(geoms)
-    inside = valid & shapely.intersects(snapshot.city, _only(geoms, valid))
-    usable = _only(geoms, inside)
-    hits = {
-        name: _hits_per_row(getattr(snapshot, name), usable)
-        for name in ("units", "water_zones", "redlines", "reserve_zones")
-    }
-    centroids = shapely.centroid(_only(geoms, present))
-    cx, cy = shapely.get_x(centroids), shapely.get_y(centroids)
-    ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
-    rows: list[dict[str, Any]] = []
-    for i in range(n):
-        row: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS)
-        row["id"] = str(ids[i])
-        row["industry"] = given[ind_codes[i]] if ind_codes[i] >= 0 else None
-        buffer = float(buffer_m[i]) if buffer_m is not None and np.isfinite(buffer_m[i]) else 0.0
-        if present[i]:
-            row["lon"], row["lat"] = round(float(cx[i]), 7), round(float(cy[i]), 7)
-        if not present[i]:
-            row["error"] = "missing_coordinate"
-        elif not valid[i]:
-            row["error"] = "invalid_geometry"
-        elif not inside[i] or not hits["units"][i]:
-            row["error"] = "outside_city"
-        elif not 0 <= buffer <= MAX_BUFFER_M:
-            row["error"] = "invalid_buffer"
-        elif ind_codes[i] >= 0 and resolved[ind_codes[i]] is None:
-            row["error"] = "unknown_industry"
-        else:
-            found = {name: layer_hits[i] for name, layer_hits in hits.items()}
-            _fill_footprint_row(
-                row,
-                snapshot,
-                catalogue,
-                geoms[i],
-                found,
-                resolved[ind_codes[i]] if ind_codes[i] >= 0 else None,
-                buffer,
-            )
-        rows.append(row)
-    return _rows_table(rows)
-
-
-_COUNT_COLUMNS = ("findings_prohibited", "findings_conditional", "findings_notice")
-_DICT = pa.dictionary(pa.int32(), pa.string())
-OUTPUT_SCHEMA = pa.schema(
-    [
-        pa.field(
-            name,
-            pa.string()
-            if name == "id"
-            else pa.float64()
-            if name in ("lon", "lat")
-            else pa.int32()
-            if name in _COUNT_COLUMNS
-            else _DICT,
-        )
-        for name in OUTPUT_COLUMNS
-    ]
-)
-"""The Arrow schema of every answer table: strings dictionary-encoded (few distinct values)."""
-
-
-def _rows_table(rows: list[dict[str, Any]]) -> pa.Table:
-    plain = pa.schema([pa.field(f.name, pa.string() if f.type == _DICT else f.type) for f in OUTPUT_SCHEMA])
-    table = pa.Table.from_pylist(rows, schema=plain)
-    return pa.table(
-        [
-            pc.dictionary_encode(c).cast(_DICT) if f.type == _DICT else c
-            for c, f in zip(table.columns, OUTPUT_SCHEMA, strict=True)
-        ],
-        schema=OUTPUT_SCHEMA,
-    )
-
-
-def _fill_footprint_row(
-    row: dict[str, Any],
-    snapshot: ZoningSnapshot,
-    catalogue: IndustryCatalogue,
-    geometry: BaseGeometry,
-    found: dict[str, list[int]],
-    industry: ResolvedIndustry | None,
-    buffer: float,
-) -> None:
-    units = [snapshot.units.records[i] for i in found["units"]]
-    row["unit_code"] = units[0].code
-    row["unit_name_zh"] = units[0].name_zh
-    row["unit_class"] = units[0].control_class.value
-    row["division_code"] = units[0].division_code
-    row["boundary_units"] = ";".join(u.code for u in units[1:])
-    water = tuple(
-        f"{z.source_code}:{z.grade.value}"
-        for z in (snapshot.water_zones.records[i] for i in found["water_zones"])
-    )
-    red = tuple(snapshot.redlines.records[i].code for i in found["redlines"])
-    reserve = tuple(
-        f"{z.reserve_code}:{z.zone.value}"
-        for z in (snapshot.reserve_zones.records[i] for i in found["reserve_zones"])
-    )
-    row["water_protection_zones"] = ";".join(water)
-    row["ecological_redline"] = ";".join(red)
-    row["nature_reserve_zones"] = ";".join(reserve)
-    if industry is None:
-        return
-    # Screened one by one: a footprint's verdict also hangs on its distance to named rivers, the parks
-    # and lakes it reaches, how much of it lies outside the city and what it only touches — more than
-    # the records it touches — so no verdict is reused from another footprint.
-    answer = screen_site(snapshot, catalogue, geometry, industry, buffer)
-    row["verdict"] = answer.verdict
-    row["verdict_label_zh"] = answer.verdict_label_zh
-    row["finding_codes"] = answer.finding_codes
-    row["findings_prohibited"], row["findings_conditional"], row["findings_notice"] = answer.counts
