@@ -3,7 +3,8 @@
 Hand-made snapshot (no database, no HTTP): the two unit squares of ``test_bulk_kernel`` sharing
 x = 116.0; the West unit carries "禁止新建、扩建化工项目" (prohibit division 26, condition
 ``new_or_expanded``), the East unit "禁止新建化工项目" (prohibit 26, no condition); a park square
-PK1 in the East unit. Expected values are counted by hand from those two clauses.
+PK1 in the East unit; in the West unit a grade-I water-source zone WS1 and a red line RL1 over its
+east half and beyond. Expected values are counted by hand from those two clauses.
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ from shapely import box
 
 from tests.zoning.test_bulk_kernel import CATALOGUE, EAST, WEST
 from zoning.bulk import screen_points, screen_site
-from zoning.bulk_footprints import screen_footprints
+from zoning.bulk_footprints import place_keys, screen_footprints
 from zoning.bulk_project import INVALID, ProjectColumns, attributes, project_codes
 from zoning.project import ProjectAttributes, ProjectNature
 from zoning.snapshot import (
     DivisionRecord,
     IndustrialParkRecord,
+    RedlineRecord,
     RuleRecord,
     UnitRecord,
     VersionInfo,
+    WaterZoneRecord,
     ZoningSnapshot,
 )
-from zoning.vocabulary import ControlClass, ParkLevel, RuleDimension, RuleEffect
+from zoning.vocabulary import ControlClass, ParkLevel, ProtectionGrade, RedlineKind, RuleDimension, RuleEffect
 
 PARK = box(116.06, 28.66, 116.08, 28.68)
 
@@ -42,6 +45,10 @@ def _snapshot() -> ZoningSnapshot:
             UnitRecord("ZH36010010001", "西单元", "West", ControlClass.PRIORITY, "360101", WEST),
             UnitRecord("ZH36010030001", "东单元", "East", ControlClass.GENERAL, "360102", EAST),
         ],
+        water_zones=[
+            WaterZoneRecord("WS1", "水源", "Source", ProtectionGrade("I"), box(115.92, 28.62, 115.94, 28.64))
+        ],
+        redlines=[RedlineRecord("RL1", "红线", RedlineKind.WETLAND, box(115.93, 28.61, 115.945, 28.65))],
         industrial_parks=[
             IndustrialParkRecord("PK1", "园区", "Park", ParkLevel.PROVINCIAL, False, ("34",), PARK),
         ],
@@ -157,3 +164,28 @@ def test_parks_column_and_invalid_attribute_rows() -> None:
     assert [prow[k]["industrial_parks"] for k in ("in", "edge", "out")] == ["PK1", "PK1", ""]
     assert prow["bad"]["error"] == "invalid_attribute" and prow["bad"]["verdict"] is None
     assert tuple(prow["in"][c] for c in COMPLIANCE) == (1, 0, 0, 0)
+
+
+def test_red_line_under_the_water_law_is_its_own_place_fact() -> None:
+    """自然资发〔2022〕142号 一、（一）: where the red-line part of a footprint lies wholly in a
+    water-source zone, the water law governs and the red-line row is a notice. Two footprints in the
+    same unit, zone and red line differ only in that fact: ``inside`` lies in WS1 ∩ RL1, ``across``
+    crosses WS1's east edge x = 115.94 inside RL1 (its red part partly outside WS1)."""
+    inside = box(115.932, 28.625, 115.935, 28.628)
+    across = box(115.938, 28.625, 115.942, 28.628)
+    geoms = np.array([inside, across, inside, across], dtype=object)
+    keys = place_keys(SNAP, geoms, np.zeros(4))
+    assert keys[0] == keys[2] and keys[1] == keys[3] and keys[0] != keys[1]
+    table = screen_footprints(SNAP, CATALOGUE, ["a", "b", "c", "d"], list(geoms), pa.array(["2614"] * 4))
+    rows = table.to_pylist()
+    answers = [screen_site(SNAP, CATALOGUE, g, CATALOGUE.resolve("2614")) for g in (inside, across)]
+    for row, answer in zip(rows, answers * 2, strict=True):
+        assert row["finding_codes"] == answer.finding_codes
+        assert (
+            row["findings_prohibited"],
+            row["findings_conditional"],
+            row["findings_notice"],
+        ) == answer.counts
+    # By hand: inside, the red-line row is a notice (deferring to the water law); across, the red
+    # line's own row applies instead. So the notices differ by one.
+    assert answers[0].counts[2] == answers[1].counts[2] + 1
