@@ -137,8 +137,7 @@ class PlaceGrid:
             curve = shapely.buffer(rivers[name], t, quad_segs=64)
             marker.mark_planar(_rings([curve], planar_step), _RIVER_MARGIN_M / _M_PER_DEG * 1.2)
         labels, n = ndimage.label(~mixed)
-        _, first = np.unique(labels.ravel(), return_index=True)
-        first = first[1:] if labels.ravel()[first[0]] == 0 else first  # label 0 is the mixed cells
+        first = _first_cells(labels.ravel(), n)
         rx = x0 + (first % nx + 0.5) * cell_deg
         ry = y0 + (first // nx + 0.5) * cell_deg
         facts = locate_places(snapshot, pairs, rx, ry)
@@ -186,6 +185,17 @@ class PlaceGrid:
         return float(np.mean(self.classify(lon, lat) >= 0)) if len(lon) else 0.0
 
 
+def _first_cells(flat: npt.NDArray[np.int32], n: int) -> npt.NDArray[np.int64]:
+    """The first cell (raster order) of each component 1…n (label 0: the mixed cells)."""
+    # ndimage numbers components in raster order, so the running maximum rises at each first cell;
+    # checked, with the general (sorting) way as the fallback.
+    rises = np.flatnonzero(np.diff(np.maximum.accumulate(flat), prepend=0) > 0)
+    if rises.size == n and np.array_equal(flat[rises], np.arange(1, n + 1)):
+        return rises
+    labels, first = np.unique(flat, return_index=True)
+    return first[labels > 0]
+
+
 class _Marker:
     """Marks the cells a set of segments comes within ``eps`` degrees of, conservatively (segment bbox)."""
 
@@ -194,19 +204,21 @@ class _Marker:
         self._inverse = transformer(PLANAR_SRID, STORAGE_SRID)
 
     def mark_planar(
-        self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]], eps: float
+        self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]], eps: float
     ) -> None:
-        a, b = segments
-        if not len(a):
+        """Mark segments given in EPSG:4548 metres (their vertices brought to degrees, once each)."""
+        coords, starts = segments
+        if not len(starts):
             return
-        ax, ay = self._inverse.transform(a[:, 0], a[:, 1])
-        bx, by = self._inverse.transform(b[:, 0], b[:, 1])
-        self.mark((np.column_stack([ax, ay]), np.column_stack([bx, by])), eps)
+        x, y = self._inverse.transform(coords[:, 0], coords[:, 1])
+        self.mark((np.column_stack([x, y]), starts), eps)
 
-    def mark(self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]], eps: float) -> None:
-        a, b = segments
-        if not len(a):
+    def mark(self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]], eps: float) -> None:
+        """Mark the cells each segment (vertex ``k`` to ``k + 1`` for ``k`` in ``starts``) comes near."""
+        coords, starts = segments
+        if not len(starts):
             return
+        a, b = coords[starts], coords[starts + 1]
         ny, nx = self.mixed.shape
         lo_x = np.floor((np.minimum(a[:, 0], b[:, 0]) - eps - self.x0) / self.d).astype(np.int64)
         hi_x = np.floor((np.maximum(a[:, 0], b[:, 0]) + eps - self.x0) / self.d).astype(np.int64)
@@ -221,17 +233,16 @@ class _Marker:
 
 def _rings(
     geometries: Iterable[BaseGeometry], step: float
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """(start, end) coordinates of every boundary segment, segmentized to at most ``step`` long."""
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """(vertices, index of each segment's first vertex) of every boundary, segmentized to at most
+    ``step`` long."""
     geoms = np.array([g for g in geometries if g is not None and not g.is_empty], dtype=object)
     if not len(geoms):
-        empty = np.empty((0, 2))
-        return empty, empty
+        return np.empty((0, 2)), np.empty(0, dtype=np.int64)
     boundary = shapely.get_parts(shapely.boundary(shapely.get_parts(geoms)))
     lines = shapely.get_parts(shapely.segmentize(boundary, step))
     coords, which = shapely.get_coordinates(lines, return_index=True)
-    same = which[1:] == which[:-1]
-    return coords[:-1][same], coords[1:][same]
+    return coords, np.flatnonzero(which[1:] == which[:-1])
 
 
 def locate_places(
