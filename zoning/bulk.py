@@ -214,25 +214,37 @@ def to_storage_xy(x: FloatArray, y: FloatArray, crs: InputCrs) -> tuple[FloatArr
 # ------------------------------------------------------------------------------ the point kernel
 
 
-def _dictionary(indices: npt.NDArray[np.int64], labels: Sequence[str | None]) -> pa.DictionaryArray:
-    """A dictionary-encoded string column; index -1 (or a None label) is null.
+def _validity(null: npt.NDArray[np.bool_]) -> pa.Buffer | None:
+    """An Arrow validity bitmap for a null mask (None when nothing is null)."""
+    return pa.py_buffer(np.packbits(~null, bitorder="little")) if null.any() else None
+
+
+def _dictionary(
+    indices: npt.NDArray[np.int64], labels: Sequence[str | None], validity: pa.Buffer | None = None
+) -> pa.DictionaryArray:
+    """A dictionary-encoded string column; index -1 (or a None label) is null. ``validity``: the
+    bitmap (:func:`_validity`) when the caller knows it (then no label of a valid row is None).
 
     The dictionary holds each label once: Parquet keeps a column dictionary-encoded only when its
     Arrow dictionary has no repeats (with repeats it falls back to plain strings — 600 bytes a row
     for the finding codes, and most of the write time).
     """
     unique: dict[str, int] = {}
-    lut = np.full(len(labels) + 1, -1, dtype=np.int32)  # the last entry answers index -1
+    lut = np.zeros(len(labels) + 1, dtype=np.int32)  # the last entry answers index -1
+    known = np.zeros(len(labels) + 1, dtype=bool)
     for i, label in enumerate(labels):
         if label is not None:
             lut[i] = unique.setdefault(label, len(unique))
+            known[i] = True
+    if validity is None:
+        validity = _validity(~known[indices])
     idx = lut[indices]
-    null = idx < 0
-    dictionary = pa.array(list(unique) or [""], type=pa.string())
-    if not null.any():
-        return pa.DictionaryArray.from_arrays(pa.array(idx), dictionary)
-    idx[null] = 0
-    return pa.DictionaryArray.from_arrays(pa.array(idx, mask=null), dictionary)
+    arr = pa.Array.from_buffers(pa.int32(), idx.size, [validity, pa.py_buffer(idx)])
+    return pa.DictionaryArray.from_arrays(arr, pa.array(list(unique) or [""], type=pa.string()), safe=False)
+
+
+def _counts(values: npt.NDArray[np.int32], validity: pa.Buffer | None) -> pa.Array:
+    return pa.Array.from_buffers(pa.int32(), values.size, [validity, pa.py_buffer(values)])
 
 
 _VERDICT_CACHE: dict[tuple[str, int, str, int], SiteVerdict] = {}
@@ -373,15 +385,18 @@ def screen_points(
     inside = unit_first >= 0
     records = snapshot.units.records
     first = classes.unit_first
+    located = _validity(~inside)  # every location column is null exactly outside the city
     columns: dict[str, pa.Array] = {
         "id": pc.cast(ids, pa.string()),
         "lon": pa.array(lon),
         "lat": pa.array(lat),
-        "division_code": _dictionary(of_row, [records[u].division_code if u >= 0 else None for u in first]),
-        "unit_code": _dictionary(of_row, [records[u].code if u >= 0 else None for u in first]),
-        "unit_name_zh": _dictionary(of_row, [records[u].name_zh if u >= 0 else None for u in first]),
+        "division_code": _dictionary(
+            of_row, [records[u].division_code if u >= 0 else None for u in first], located
+        ),
+        "unit_code": _dictionary(of_row, [records[u].code if u >= 0 else None for u in first], located),
+        "unit_name_zh": _dictionary(of_row, [records[u].name_zh if u >= 0 else None for u in first], located),
         "unit_class": _dictionary(
-            of_row, [records[u].control_class.value if u >= 0 else None for u in first]
+            of_row, [records[u].control_class.value if u >= 0 else None for u in first], located
         ),
     }
     formats = {
@@ -397,7 +412,7 @@ def screen_points(
             ";".join(items[1:] if column == "boundary_units" else items) if first[c] >= 0 else None
             for c, items in enumerate(lists)
         ]
-        columns[column] = _dictionary(of_row, labels)
+        columns[column] = _dictionary(of_row, labels, located)
 
     ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
     columns["industry"] = _dictionary(ind_codes, given)
@@ -426,15 +441,16 @@ def screen_points(
             for r, c in zip(reps.tolist(), of_row[todo[reps]].tolist(), strict=True)
         ]
         key_code[todo] = codes
-    columns["verdict"] = _dictionary(key_code, [a.verdict for a in answers])
-    columns["verdict_label_zh"] = _dictionary(key_code, [a.verdict_label_zh for a in answers])
-    columns["finding_codes"] = _dictionary(key_code, [a.finding_codes for a in answers])
+    screened = _validity(key_code < 0)
+    columns["verdict"] = _dictionary(key_code, [a.verdict for a in answers], screened)
+    columns["verdict_label_zh"] = _dictionary(key_code, [a.verdict_label_zh for a in answers], screened)
+    columns["finding_codes"] = _dictionary(key_code, [a.finding_codes for a in answers], screened)
     for k, name in enumerate(("findings_prohibited", "findings_conditional", "findings_notice")):
         values = np.array([a.counts[k] for a in answers] + [0], dtype=np.int32)[key_code]
-        columns[name] = pa.array(values, mask=key_code < 0)
+        columns[name] = _counts(values, screened)
     for k, name in enumerate(COUNT_COLUMNS[3:]):
         values = np.array([a.compliance_counts[k] for a in answers] + [0], dtype=np.int32)[key_code]
-        columns[name] = pa.array(values, mask=key_code < 0)
+        columns[name] = _counts(values, screened)
 
     error = np.full(n, -1, dtype=np.int64)
     error[~inside] = _ERROR_LIST.index("outside_city")

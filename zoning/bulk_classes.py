@@ -121,16 +121,16 @@ class PlaceTable:
     """per layer (``LAYER_SALTS``) and ``"place"`` (parks, lakes and river sides: :func:`place_signature`)"""
 
 
-_TABLES: dict[tuple[str, float], PlaceTable] = {}
+_TABLES: dict[int, tuple[PlaceGrid, PlaceTable]] = {}
 
 
 def place_table(snapshot: ZoningSnapshot, grid: PlaceGrid) -> PlaceTable:
     """Hits and signatures per place, from the same record words as :func:`layer_hits` and
     :func:`place_signature` (so a pure-cell point and an exact-path point in the same place get the
     same verdict key)."""
-    found = _TABLES.get((grid.checksum, grid.cell_deg))
+    found = _TABLES.get(id(grid))  # the entry holds the grid: its id is not reused while cached
     if found is not None:
-        return found
+        return found[1]
     places = grid.places
     signatures: dict[str, npt.NDArray[np.uint64]] = {}
     for name, salt in LAYER_SALTS.items():
@@ -153,7 +153,7 @@ def place_table(snapshot: ZoningSnapshot, grid: PlaceGrid) -> PlaceTable:
     unit_first = np.array([p.units[0] if p.units else -1 for p in places], dtype=np.int64)
     table = PlaceTable(unit_first, signatures)
     _TABLES.clear()
-    _TABLES[(grid.checksum, grid.cell_deg)] = table
+    _TABLES[id(grid)] = (grid, table)
     return table
 
 

@@ -283,21 +283,24 @@ def locate_places(
     return out
 
 
-_GRIDS: dict[str, PlaceGrid] = {}
+_GRIDS: dict[tuple[str, int], tuple[ZoningSnapshot, PlaceGrid]] = {}
 _GRID_LOCK = threading.Lock()
 _GRIDS_KEPT = 4
 
 
 def grid_for(snapshot: ZoningSnapshot) -> PlaceGrid:
-    """The grid of a snapshot, built once per process and dataset checksum (a few versions kept)."""
-    key = snapshot.version.checksum
-    grid = _GRIDS.get(key)
-    if grid is None:
-        with _GRID_LOCK:  # one build per version even when threads ask at once
-            grid = _GRIDS.get(key)
-            if grid is None:
-                grid = PlaceGrid.build(snapshot)
+    """The grid of a snapshot, built once per process and snapshot (the last few kept).
+
+    Keyed by the snapshot object as well as its checksum (the entry holds the snapshot, so its id
+    is not reused while cached): hand-made snapshots may share a checksum."""
+    key = (snapshot.version.checksum, id(snapshot))
+    found = _GRIDS.get(key)
+    if found is None:
+        with _GRID_LOCK:  # one build per snapshot even when threads ask at once
+            found = _GRIDS.get(key)
+            if found is None:
+                found = (snapshot, PlaceGrid.build(snapshot))
                 while len(_GRIDS) >= _GRIDS_KEPT:
                     _GRIDS.pop(next(iter(_GRIDS)))
-                _GRIDS[key] = grid
-    return grid
+                _GRIDS[key] = found
+    return found[1]

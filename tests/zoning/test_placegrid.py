@@ -41,7 +41,7 @@ from zoning.vocabulary import (
     RuleEffect,
 )
 
-VERSION = VersionInfo(1, "hand", "手工", "hand", "published", date(2024, 1, 1), None, "b" * 64, True)
+VERSION = VersionInfo(1, "hand", "手工", "hand", "published", date(2024, 1, 1), None, "c" * 64, True)
 CITY = box(115.9, 28.6, 116.1, 28.7)
 
 
