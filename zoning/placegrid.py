@@ -168,8 +168,7 @@ class PlaceGrid:
         fx = (np.asarray(lon, dtype=np.float64) - self.x0) * self._inv
         fy = (np.asarray(lat, dtype=np.float64) - self.y0) * self._inv
         ok = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)  # False for NaN
-        cell = np.where(ok, fy.astype(np.int64, copy=False) * self.nx, 0)
-        cell += np.where(ok, fx, 0).astype(np.int64)
+        cell = np.where(ok, fy, 0).astype(np.int64) * self.nx + np.where(ok, fx, 0).astype(np.int64)
         return np.where(ok, self._flat[cell], np.int32(-1)).astype(np.int32, copy=False)
 
     def place_of(self, lon: float, lat: float) -> int:
@@ -262,7 +261,9 @@ def locate_places(
                 per_point[i].append(j)
         hits[name] = per_point
     px, py = PLANAR_TRANSFORMER.transform(x, y)
-    points = shapely.points(px, py)
+    finite = np.isfinite(px) & np.isfinite(py)
+    points = np.full(len(x), None, dtype=object)  # a NaN point is nowhere (GEOS refuses its distance)
+    points[finite] = shapely.points(px[finite], py[finite])
     lakes: list[list[str]] = [[] for _ in range(len(x))]
     for lake_name, geometry in (snapshot.lakes or {}).items():
         for i in np.flatnonzero(shapely.intersects(geometry, points)).tolist():

@@ -19,7 +19,7 @@ from shapely import LineString, Point, Polygon, box
 
 from zoning.bulk import screen_points, screen_site
 from zoning.crs import PLANAR_TRANSFORMER
-from zoning.placegrid import PlaceGrid, river_pairs
+from zoning.placegrid import PlaceGrid, locate_places, river_pairs
 from zoning.snapshot import (
     DivisionRecord,
     IndustrialParkRecord,
@@ -279,3 +279,11 @@ def test_bulk_kernel_gives_the_exact_paths_answers_with_the_grid() -> None:
         )
         assert (row["verdict"], row["finding_codes"]) == (alone.verdict, alone.finding_codes), row["id"]
     assert {r["verdict"] for r in rows} >= {"prohibited", None}
+
+
+def test_a_nan_point_is_nowhere() -> None:
+    """NaN coordinates hold no record and stand within no river distance (GEOS refuses the distance)."""
+    nan = np.array([np.nan])
+    (place,) = locate_places(IRREGULAR, river_pairs(IRREGULAR), nan, np.array([28.65]))
+    assert place.units == place.divisions == place.industrial_parks == () and place.river_sides == (False,)
+    assert GRID.classify(nan, np.array([28.65]))[0] == -1
