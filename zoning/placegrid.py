@@ -32,7 +32,7 @@ import shapely
 from scipy import ndimage
 from shapely.geometry.base import BaseGeometry
 
-from zoning.crs import PLANAR_SRID, PLANAR_TRANSFORMER, STORAGE_SRID, transformer
+from zoning.crs import PLANAR_SRID, PLANAR_TRANSFORMER, STORAGE_SRID, to_planar, transformer
 from zoning.snapshot import ZoningSnapshot
 
 DEFAULT_CELL_DEG = 0.0005
@@ -131,6 +131,9 @@ class PlaceGrid:
             marker.mark(_rings([r.geometry for r in layer.records], 0.4 * cell_deg), _EPS_DEG)
             marker.mark_planar(_rings(layer.planar, planar_step), _EPS_PLANAR_DEG)
         marker.mark_planar(_rings(list((snapshot.lakes or {}).values()), planar_step), _EPS_PLANAR_DEG)
+        # The city outline too: where it does not follow the units', being in the city is a fact of its own.
+        marker.mark(_rings([snapshot.city], 0.4 * cell_deg), _EPS_DEG)
+        marker.mark_planar(_rings([to_planar(snapshot.city)], planar_step), _EPS_PLANAR_DEG)
         pairs = river_pairs(snapshot)
         rivers = snapshot.rivers or {}
         for name, t in pairs:
