@@ -320,8 +320,10 @@ def screen_footprints(
     """Screen footprints (EPSG:4490) as ``screen_site`` screens each alone; one answer row per input row.
 
     The layers each footprint lies in are found with one tree query per layer for the whole
-    partition. Rows without an industry are screened against the location only (``verdict`` null).
-    ``project``: the per-row project-attribute columns (``zoning.bulk_project``).
+    partition; the verdict is screened once per distinct (place key, industry, project attributes)
+    — :func:`place_keys` — and cached per worker. Rows without an industry are screened against
+    the location only (``verdict`` null). ``project``: the per-row project-attribute columns
+    (``zoning.bulk_project``).
     """
     _prepared(snapshot)
     n = len(geometries)
@@ -379,7 +381,6 @@ def _verdicts(
     if todo.size == 0:
         return []
     place = place_keys(snapshot, geoms[todo], buffers[todo])
-    industry = resolved  # index → ResolvedIndustry
     frame = pd.DataFrame({"place": place, "industry": ind_codes[todo], "project": project_code[todo]})
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
     first = np.zeros(len(uniques), dtype=np.int64)
@@ -387,7 +388,7 @@ def _verdicts(
     answers: list[SiteVerdict] = []
     for r in first.tolist():
         i = int(todo[r])
-        ind = industry[int(ind_codes[i])]
+        ind = resolved[int(ind_codes[i])]
         cache_key = (snapshot.version.checksum, int(place[r]), ind.code, int(project_code[i]))
         found = _CACHE.get(cache_key)
         if found is None:
