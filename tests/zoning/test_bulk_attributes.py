@@ -189,3 +189,49 @@ def test_red_line_under_the_water_law_is_its_own_place_fact() -> None:
     # By hand: inside, the red-line row is a notice (deferring to the water law); across, the red
     # line's own row applies instead. So the notices differ by one.
     assert answers[0].counts[2] == answers[1].counts[2] + 1
+
+
+def test_a_chemical_park_is_its_own_place_fact() -> None:
+    """A city-wide clause "化工园区外禁止新建化工项目" (prohibit 26 outside a recognised chemical park)
+    and a recognised chemical park CP1 inside the East unit: two footprints in the East unit alone,
+    one in CP1 and one outside it, differ only in that fact. By hand: outside → the clause applies
+    (prohibited); inside → its condition is not met (not applicable, permitted)."""
+    city = box(115.9, 28.6, 116.1, 28.7)
+    snap = ZoningSnapshot.build(
+        VersionInfo(1, "hand", "手工", "hand", "published", date(2024, 1, 1), None, "c" * 64, True),
+        city=city,
+        divisions=[DivisionRecord("360100", "南昌市", "Nanchang", "city", city)],
+        units=[
+            UnitRecord("ZH36010010001", "西单元", "West", ControlClass.PRIORITY, "360101", WEST),
+            UnitRecord("ZH36010030001", "东单元", "East", ControlClass.GENERAL, "360102", EAST),
+        ],
+        industrial_parks=[
+            IndustrialParkRecord("CP1", "化工园", "Chem", ParkLevel.PROVINCIAL, True, ("26",), PARK)
+        ],
+        rules=[
+            RuleRecord(
+                None,
+                RuleDimension.SPATIAL_LAYOUT,
+                1,
+                "化工园区外禁止新建化工项目。",
+                RuleEffect.PROHIBIT,
+                ("26",),
+                {"outside_chemical_park": True},
+            )
+        ],
+    )
+    in_park = box(116.065, 28.665, 116.07, 28.67)
+    outside = box(116.02, 28.62, 116.025, 28.625)
+    geoms = np.array([in_park, outside], dtype=object)
+    keys = place_keys(snap, geoms, np.zeros(2))
+    assert keys[0] != keys[1]
+    rows = screen_footprints(
+        snap, CATALOGUE, ["in", "out"], list(geoms), pa.array(["2614", "2614"])
+    ).to_pylist()
+    assert [r["verdict"] for r in rows] == ["permitted", "prohibited"]
+    assert [r["compliance_not_applicable"] for r in rows] == [1, 0]
+    for row, geom in zip(rows, geoms, strict=True):
+        assert (
+            row["finding_codes"]
+            == screen_site(snap, CATALOGUE, geom, CATALOGUE.resolve("2614")).finding_codes
+        )
