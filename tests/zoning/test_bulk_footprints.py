@@ -7,7 +7,7 @@ row's industry, buffer and project attributes: every bulk field derived from the
 equal, row by row, on random footprints of 0.01–1 km² across the city — squares and rotated
 rectangles anywhere, ones centred on unit-boundary vertices (straddling units), on the city
 boundary (partly outside), on water-zone / red-line / industrial-park vertices, within ~2 km of the named rivers
-(both sides of the 1 km clauses), triangles sharing an edge with a zone from outside (touch
+(both sides of the 1 km clauses), on lake shores (鄱阳湖 clauses), triangles sharing an edge with a zone from outside (touch
 only), linear footprints, points with a buffer — mixed with industries and project attributes.
 """
 
@@ -111,6 +111,10 @@ def _sites(snapshot: ZoningSnapshot, rng: np.random.Generator) -> list[tuple[Bas
         for x, y in vertices[rng.choice(len(vertices), size=k)]:
             out.append((_rect(rng, x, y), 0.0))
     rivers = list((snapshot.rivers or {}).values())
+    lakes = list((snapshot.lakes or {}).values())  # EPSG:4548 already
+    shore = np.concatenate([shapely.get_coordinates(lake.boundary) for lake in lakes])
+    for x, y in shore[rng.choice(len(shore), size=40)]:  # on the water, on the shore, on land
+        out.append((_rect(rng, x, y), 0.0))
     for _ in range(60):  # within ~2 km of a named river: both sides of the 1 km clauses
         river = rivers[int(rng.integers(len(rivers)))]
         p = river.interpolate(rng.uniform(0, river.length))
