@@ -18,7 +18,7 @@ A new rule table is plugged in by adding a source here or passing ``rules=`` to 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, cast
@@ -43,7 +43,10 @@ __all__ = [
     "buffer_rules",
     "clause_context",
     "coverage_rules",
+    "redline_under_specific_law",
     "rules_outcome",
+    "share_outside",
+    "specific_law_cover",
     "statute_and_access_rules",
 ]
 
@@ -126,23 +129,37 @@ def clause_context(context: RuleContext) -> ClauseContext:
     )
 
 
-def _redline_under_specific_law(context: RuleContext, redline_hits: Iterable[LayerHit]) -> bool:
-    """Whether the footprint's red-line part lies wholly in water-source zones or nature reserves.
+def specific_law_cover(specific_zones: Sequence[BaseGeometry]) -> BaseGeometry | None:
+    """The water-source zones and nature-reserve zones a footprint lies in (EPSG:4548), as the one
+    area :func:`redline_under_specific_law` tests against; None when there are none."""
+    zones = list(specific_zones)
+    # 1 cm tolerance: the red line and the zones are drawn from the same boundaries.
+    return shapely.union_all(zones).buffer(0.01) if zones else None
+
+
+def redline_under_specific_law(
+    footprint: BaseGeometry, redlines: Sequence[BaseGeometry], cover: BaseGeometry | None
+) -> bool:
+    """Whether the footprint's part in the red line lies wholly in the ``cover`` of the water-source
+    and nature-reserve zones it lies in (:func:`specific_law_cover`; all in EPSG:4548).
 
     自然资发〔2022〕142号 一、（一）: inside those zones the laws on them govern, not the red-line notice.
     """
-    footprint = to_planar(context.request.footprint)
-    red = shapely.union_all([footprint.intersection(to_planar(h.record.geometry)) for h in redline_hits])
+    red = shapely.union_all([footprint.intersection(r) for r in redlines])
+    if red.is_empty or cover is None:
+        return False
+    return bool(cover.covers(red))
+
+
+def _redline_under_specific_law(context: RuleContext, redline_hits: Iterable[LayerHit]) -> bool:
     specific = [
         to_planar(h.record.geometry)
         for name in ("water_protection_zones", "nature_reserve_zones")
         if (r := context.layers.get(name)) is not None
         for h in r.touched
     ]
-    if red.is_empty or not specific:
-        return False
-    # 1 cm tolerance: the red line and the zones are drawn from the same boundaries.
-    return bool(shapely.union_all(specific).buffer(0.01).covers(red))
+    red = [to_planar(h.record.geometry) for h in redline_hits]
+    return redline_under_specific_law(to_planar(context.request.footprint), red, specific_law_cover(specific))
 
 
 def _zone_hits(context: RuleContext) -> list[tuple[ZoneHit, str]]:
@@ -305,10 +322,12 @@ def buffer_rules(context: RuleContext) -> list[Finding]:
     return out
 
 
-def _share_outside(context: RuleContext) -> float | None:
-    """Share of the footprint (by area, length, or parts for points) outside the city; None if none is."""
-    footprint = context.request.footprint
-    outside = footprint.difference(context.snapshot.city)
+def share_outside(footprint: BaseGeometry, city: BaseGeometry) -> float | None:
+    """Share of the footprint (by area, length, or parts for points) outside the city; None if none is.
+
+    Both in EPSG:4490; the shares are measured in EPSG:4548.
+    """
+    outside = footprint.difference(city)
     if outside.is_empty:
         return None
     planar, planar_out = to_planar(footprint), to_planar(outside)
@@ -337,7 +356,7 @@ def coverage_rules(context: RuleContext) -> list[Finding]:
                     "whether the footprint lies in it cannot be screened",
                 )
             )
-    share = _share_outside(context)
+    share = share_outside(context.request.footprint, context.snapshot.city)
     if share is not None:
         out.append(
             Finding(
