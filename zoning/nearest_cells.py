@@ -83,9 +83,9 @@ class _KindCandidates:
     """int32 (cells, width): record indexes, padded with ``len(records)`` (a point at infinity)"""
     counts: np.ndarray
     """candidates per cell (the table's row i holds counts[i] indexes, then padding)"""
-    tx: np.ndarray
-    ty: np.ndarray
-    """the table's candidates' planar coordinates (padding: +inf), gathered once"""
+    px: np.ndarray
+    py: np.ndarray
+    """planar coordinates of the records, plus the padding point at +inf"""
 
 
 def _candidates(layer: _PointLayer, boxes: tuple[np.ndarray, ...]) -> _KindCandidates:
@@ -120,7 +120,7 @@ def _candidates(layer: _PointLayer, boxes: tuple[np.ndarray, ...]) -> _KindCandi
     px = np.concatenate([coords[:, 0], [np.inf]])
     py = np.concatenate([coords[:, 1], [np.inf]])
     small = counts.astype(np.uint8 if width < 256 else np.int32)  # radix-sortable (see _nearest_in_cells)
-    return _KindCandidates(layer, table, small, px[table], py[table])
+    return _KindCandidates(layer, table, small, px, py)
 
 
 def _nearest_in_cells(
@@ -138,17 +138,19 @@ def _nearest_in_cells(
         members = order[bounds[width] : bounds[width + 1]]
         rows = cells[members]
         if width == 1:  # most cells: one candidate, nothing to compare
-            dx = c.tx[rows, 0] - x[members]
-            dy = c.ty[rows, 0] - y[members]
-            index[members] = c.table[rows, 0]
+            first = c.table[rows, 0]
+            dx = c.px[first] - x[members]
+            dy = c.py[first] - y[members]
+            index[members] = first
             distance[members] = np.sqrt(dx * dx + dy * dy)
             continue
-        dx = c.tx[rows, :width] - x[members, None]
-        dy = c.ty[rows, :width] - y[members, None]
+        cand = c.table[rows, :width]
+        dx = c.px[cand] - x[members, None]
+        dy = c.py[cand] - y[members, None]
         d2 = dx * dx + dy * dy
         k = np.argmin(d2, axis=1)
         at = np.arange(k.size)
-        index[members] = c.table[rows, k]
+        index[members] = cand[at, k]
         distance[members] = np.sqrt(d2[at, k])
     return index, distance
 
@@ -180,7 +182,8 @@ class NearestCells:
             hit = []
             for kind, c in self.kinds.items():
                 width = int(c.counts[cell])
-                row = zip(c.table[cell, :width].tolist(), c.tx[cell, :width].tolist(), c.ty[cell, :width].tolist())
+                row_index = c.table[cell, :width]
+                row = zip(row_index.tolist(), c.px[row_index].tolist(), c.py[row_index].tolist())
                 hit.append((kind, tuple(row)))
             self._scalar[cell] = hit
         return hit
