@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from zoning.crs import PLANAR_TRANSFORMER
 from zoning.snapshot import ZoningSnapshot, _PointLayer
@@ -183,7 +182,7 @@ class NearestCells:
             for kind, c in self.kinds.items():
                 width = int(c.counts[cell])
                 row_index = c.table[cell, :width]
-                row = zip(row_index.tolist(), c.px[row_index].tolist(), c.py[row_index].tolist())
+                row = zip(row_index.tolist(), c.px[row_index].tolist(), c.py[row_index].tolist(), strict=True)
                 hit.append((kind, tuple(row)))
             self._scalar[cell] = hit
         return hit
