@@ -119,14 +119,27 @@ def answer_table(snapshot: ZoningSnapshot, batch: PlacedBatch, ids: pa.ChunkedAr
     columns["division_code"] = _dictionary(division_of_unit[unit], division_codes)
     columns["unit_code"] = _dictionary(unit, [u.code for u in units])
     columns["unit_class"] = _dictionary(unit, [u.control_class.value for u in units])
-    zones, redlines, reserves = snapshot.water_zones.records, snapshot.redlines.records, snapshot.reserve_zones.records
-    columns["water_protection_zones"] = _per_key(
-        key, [";".join(f"{zones[i].source_code}:{zones[i].grade.value}" for i in k.water_zones) or None for k in keys]
+    zones, redlines, reserves = (
+        snapshot.water_zones.records,
+        snapshot.redlines.records,
+        snapshot.reserve_zones.records,
     )
-    columns["ecological_redline"] = _per_key(key, [";".join(redlines[i].code for i in k.redlines) or None for k in keys])
+    columns["water_protection_zones"] = _per_key(
+        key,
+        [
+            ";".join(f"{zones[i].source_code}:{zones[i].grade.value}" for i in k.water_zones) or None
+            for k in keys
+        ],
+    )
+    columns["ecological_redline"] = _per_key(
+        key, [";".join(redlines[i].code for i in k.redlines) or None for k in keys]
+    )
     columns["nature_reserve_zones"] = _per_key(
         key,
-        [";".join(f"{reserves[i].reserve_code}:{reserves[i].zone.value}" for i in k.reserve_zones) or None for k in keys],
+        [
+            ";".join(f"{reserves[i].reserve_code}:{reserves[i].zone.value}" for i in k.reserve_zones) or None
+            for k in keys
+        ],
     )
     outside = unit < 0
     for kind in MonitoringKind:

@@ -43,7 +43,11 @@ def _key_part(snapshot: ZoningSnapshot, key: BatchKey, has_kinds: bool) -> bytes
             ],
         }
     )
-    return b"," + doc[1:-1] + (b',"nearest_monitoring_points":{' if has_kinds else b',"nearest_monitoring_points":{}}')
+    return (
+        b","
+        + doc[1:-1]
+        + (b',"nearest_monitoring_points":{' if has_kinds else b',"nearest_monitoring_points":{}}')
+    )
 
 
 def _numbers(values: np.ndarray, prefix: bytes = b"") -> list[bytes]:
@@ -77,7 +81,10 @@ def json_body(snapshot: ZoningSnapshot, batch: PlacedBatch, ids: list[str]) -> b
         index, distance = batch.nearest[kind]
         records = snapshot.monitoring[kind].records
         lead = b"}," if j else b""
-        heads = [lead + orjson.dumps(kind.value) + b':{"code":' + orjson.dumps(r.code) + b',"distance_m":' for r in records]
+        heads = [
+            lead + orjson.dumps(kind.value) + b':{"code":' + orjson.dumps(r.code) + b',"distance_m":'
+            for r in records
+        ]
         head_of = np.array([*heads, b""], dtype=object)
         texts = np.array(_numbers(np.round(distance, 1)), dtype=object)
         if outside.any():
@@ -94,7 +101,11 @@ def json_body(snapshot: ZoningSnapshot, batch: PlacedBatch, ids: list[str]) -> b
     version = snapshot.version
     head = orjson.dumps(
         {
-            "dataset": {"label": version.label, "checksum": version.checksum, "reconstruction": version.reconstruction},
+            "dataset": {
+                "label": version.label,
+                "checksum": version.checksum,
+                "reconstruction": version.reconstruction,
+            },
             "distance_method": f"planar {PLANAR_CRS}",
             "count": n,
             "results": [],

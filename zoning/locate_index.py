@@ -119,7 +119,9 @@ class LocateIndex:
     def _intern(keys: dict[BatchKey, int], key: BatchKey) -> int:
         return keys.setdefault(key, len(keys))
 
-    def lookup(self, lon: float, lat: float) -> tuple[PlaceAnswer, list[tuple[MonitoringKind, int, float]]] | None:
+    def lookup(
+        self, lon: float, lat: float
+    ) -> tuple[PlaceAnswer, list[tuple[MonitoringKind, int, float]]] | None:
         """One EPSG:4490 point by lookup: its place's answer and, per kind, (record index, distance m)
         of the nearest monitoring point (unrounded); None when the exact path must answer."""
         p = self.grid.place_of(lon, lat)
@@ -151,7 +153,9 @@ def _key_of_place(place: Place) -> BatchKey:
     )
 
 
-def _exact_keys(snapshot: ZoningSnapshot, lon: np.ndarray, lat: np.ndarray, keys: dict[BatchKey, int]) -> np.ndarray:
+def _exact_keys(
+    snapshot: ZoningSnapshot, lon: np.ndarray, lat: np.ndarray, keys: dict[BatchKey, int]
+) -> np.ndarray:
     """Batch keys of points by the exact path (``zoning.locate._layer_hits``: covers, record order)."""
     n = lon.size
     hits = []

@@ -103,8 +103,12 @@ def _candidates(layer: _PointLayer, boxes: tuple[np.ndarray, ...]) -> _KindCandi
     index = np.fromiter((i for b in balls for i in b), dtype=np.int64, count=int(lengths.sum()))
     px, py = coords[index, 0], coords[index, 1]
     bx0, by0, bx1, by1 = x0[owner], y0[owner], x1[owner], y1[owner]
-    near = np.hypot(np.maximum(np.maximum(bx0 - px, px - bx1), 0), np.maximum(np.maximum(by0 - py, py - by1), 0))
-    far = np.hypot(np.maximum(np.abs(px - bx0), np.abs(px - bx1)), np.maximum(np.abs(py - by0), np.abs(py - by1)))
+    near = np.hypot(
+        np.maximum(np.maximum(bx0 - px, px - bx1), 0), np.maximum(np.maximum(by0 - py, py - by1), 0)
+    )
+    far = np.hypot(
+        np.maximum(np.abs(px - bx0), np.abs(px - bx1)), np.maximum(np.abs(py - by0), np.abs(py - by1))
+    )
     best_far = np.full(len(balls), np.inf)
     np.minimum.at(best_far, owner, far)
     keep = near <= best_far[owner]
@@ -175,7 +179,9 @@ class NearestCells:
         }
         return cls(frame, kinds)
 
-    def _cell_candidates(self, cell: int) -> list[tuple[MonitoringKind, tuple[tuple[int, float, float], ...]]]:
+    def _cell_candidates(
+        self, cell: int
+    ) -> list[tuple[MonitoringKind, tuple[tuple[int, float, float], ...]]]:
         hit = self._scalar.get(cell)
         if hit is None:
             hit = []
@@ -220,6 +226,8 @@ class NearestCells:
             full_index[inside], full_distance[inside] = index, distance
             rest = ~inside
             if rest.any():
-                full_index[rest], full_distance[rest] = c.layer.nearest_many(np.column_stack([x[rest], y[rest]]))
+                full_index[rest], full_distance[rest] = c.layer.nearest_many(
+                    np.column_stack([x[rest], y[rest]])
+                )
             out[kind] = (full_index, full_distance)
         return out

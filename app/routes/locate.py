@@ -232,7 +232,9 @@ class LocateFragments:
                 "named_areas": [part(s.divisions.records[i], _division_fragment) for i in a.named_areas],
                 "control_unit": part(s.units.records[a.unit], _unit_fragment),
                 "boundary_units": [part(s.units.records[i], _unit_fragment) for i in a.boundary_units],
-                "water_protection_zones": [part(s.water_zones.records[i], _zone_fragment) for i in a.water_zones],
+                "water_protection_zones": [
+                    part(s.water_zones.records[i], _zone_fragment) for i in a.water_zones
+                ],
                 "ecological_redline": [part(s.redlines.records[i], _redline_fragment) for i in a.redlines],
                 "nature_reserve_zones": [
                     part(s.reserve_zones.records[i], _reserve_fragment) for i in a.reserve_zones

@@ -66,7 +66,11 @@ def _exact_document(snapshot: ZoningSnapshot, lon: np.ndarray, lat: np.ndarray, 
     version = snapshot.version
     return orjson.dumps(
         {
-            "dataset": {"label": version.label, "checksum": version.checksum, "reconstruction": version.reconstruction},
+            "dataset": {
+                "label": version.label,
+                "checksum": version.checksum,
+                "reconstruction": version.reconstruction,
+            },
             "distance_method": f"planar {PLANAR_CRS}",
             "count": len(answers),
             "results": answers,

@@ -53,13 +53,17 @@ def test_fragments_equal_the_public_model_on_random_points(client: TestClient) -
     assert answered > 150 and zones_seen > 0
 
 
-def _probe_points(snapshot: ZoningSnapshot, grid_x0: float, grid_y0: float, cell: float) -> list[tuple[float, float]]:
+def _probe_points(
+    snapshot: ZoningSnapshot, grid_x0: float, grid_y0: float, cell: float
+) -> list[tuple[float, float]]:
     """Random points across the city, every vertex of every unit, water zone, red line and reserve
     zone (on the boundary: the exact rule says both neighbours), points on place-grid cell edges and
     corners and on nearest-candidate block edges (where float rounding could pick the wrong cell)."""
     rng = np.random.default_rng(2014)
     minx, miny, maxx, maxy = snapshot.city.bounds
-    points = list(zip(rng.uniform(minx, maxx, 3000).tolist(), rng.uniform(miny, maxy, 3000).tolist(), strict=True))
+    points = list(
+        zip(rng.uniform(minx, maxx, 3000).tolist(), rng.uniform(miny, maxy, 3000).tolist(), strict=True)
+    )
     for layer in (snapshot.units, snapshot.water_zones, snapshot.redlines, snapshot.reserve_zones):
         for record in layer.records:
             coords = shapely.get_coordinates(record.geometry)

@@ -53,15 +53,27 @@ def test_a_far_point_behind_a_near_one_is_no_candidate() -> None:
 def test_candidates_give_the_brute_force_nearest_everywhere() -> None:
     rng = np.random.default_rng(77)
     kinds = {
-        MonitoringKind.AIR: list(zip(rng.uniform(115.6, 116.2, 40), rng.uniform(28.4, 28.9, 40), strict=True)),
-        MonitoringKind.NOISE: list(zip(rng.uniform(115.8, 116.0, 300), rng.uniform(28.5, 28.7, 300), strict=True)),
+        MonitoringKind.AIR: list(
+            zip(rng.uniform(115.6, 116.2, 40), rng.uniform(28.4, 28.9, 40), strict=True)
+        ),
+        MonitoringKind.NOISE: list(
+            zip(rng.uniform(115.8, 116.0, 300), rng.uniform(28.5, 28.7, 300), strict=True)
+        ),
         MonitoringKind.GROUNDWATER: [(115.95, 28.65)],
     }
     snapshot = _snapshot(kinds)
     frame = CellFrame(115.6, 28.4, 0.01, 0.01, 60, 50)
     cells = NearestCells.build(snapshot, frame)
-    lon = [rng.uniform(115.6, 116.2, 3000), 115.6 + 0.01 * rng.integers(0, 60, 500), rng.uniform(115.6, 116.2, 500)]
-    lat = [rng.uniform(28.4, 28.9, 3000), rng.uniform(28.4, 28.9, 500), 28.4 + 0.01 * rng.integers(0, 50, 500)]
+    lon = [
+        rng.uniform(115.6, 116.2, 3000),
+        115.6 + 0.01 * rng.integers(0, 60, 500),
+        rng.uniform(115.6, 116.2, 500),
+    ]
+    lat = [
+        rng.uniform(28.4, 28.9, 3000),
+        rng.uniform(28.4, 28.9, 500),
+        28.4 + 0.01 * rng.integers(0, 50, 500),
+    ]
     lon.append(np.array([p[0] for p in kinds[MonitoringKind.NOISE]]))  # on the points themselves
     lat.append(np.array([p[1] for p in kinds[MonitoringKind.NOISE]]))
     lon.append(np.array([115.5, 116.3]))  # outside the frame: the KD-tree answers
