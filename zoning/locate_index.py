@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zoning.crs import PLANAR_TRANSFORMER
-from zoning.locate import COUNTY_LEVELS, _layer_hits
+from zoning.locate import COUNTY_LEVELS, _all_hits, _first_hit, _layer_hits
 from zoning.nearest_cells import CellFrame, NearestCells
 from zoning.placegrid import Place, PlaceGrid
 from zoning.snapshot import ZoningSnapshot
@@ -158,23 +158,22 @@ def _exact_keys(
 ) -> np.ndarray:
     """Batch keys of points by the exact path (``zoning.locate._layer_hits``: covers, record order)."""
     n = lon.size
-    hits = []
-    for layer in (snapshot.units, snapshot.water_zones, snapshot.redlines, snapshot.reserve_zones):
-        per_point: list[list[int]] = [[] for _ in range(n)]
-        idx_in, idx_rec = _layer_hits(layer, lon, lat)
-        order = np.lexsort((idx_rec, idx_in))
-        for i, r in zip(idx_in[order].tolist(), idx_rec[order].tolist(), strict=True):
-            per_point[i].append(r)
-        hits.append(per_point)
-    units, water, red, reserve = hits
-    return np.fromiter(
-        (
-            keys.setdefault(
-                BatchKey(u[0] if u else -1, tuple(w), tuple(r), tuple(z)),
-                len(keys),
-            )
-            for u, w, r, z in zip(units, water, red, reserve, strict=True)
-        ),
-        dtype=np.int64,
-        count=n,
-    )
+    unit = _first_hit(n, *_layer_hits(snapshot.units, lon, lat)).tolist()
+    zones = [
+        _all_hits(*_layer_hits(layer, lon, lat))
+        for layer in (snapshot.water_zones, snapshot.redlines, snapshot.reserve_zones)
+    ]
+    water, red, reserve = zones
+    found = set(water) | set(red) | set(reserve)  # most points lie in no zone (sparse)
+    out = np.empty(n, dtype=np.int64)
+    plain: dict[int, int] = {}
+    for i, u in enumerate(unit):
+        if i in found:
+            key = BatchKey(u, tuple(water.get(i, ())), tuple(red.get(i, ())), tuple(reserve.get(i, ())))
+            out[i] = keys.setdefault(key, len(keys))
+        else:
+            k = plain.get(u)
+            if k is None:
+                k = plain[u] = keys.setdefault(BatchKey(u, (), (), ()), len(keys))
+            out[i] = k
+    return out

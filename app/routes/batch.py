@@ -42,7 +42,9 @@ CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 
 
 def _floats(values: list[Any], name: str, *, json_numbers: bool = False) -> np.ndarray:
-    if json_numbers:  # JSON in: coordinates are numbers, not strings or true/false (RFC 7946 §3.1.1)
+    # JSON in: coordinates are numbers, not strings or true/false (RFC 7946 §3.1.1); the set of
+    # types is checked at C speed, the values one by one only to name a bad one.
+    if json_numbers and not set(map(type, values)) <= {float, int}:
         for i, v in enumerate(values):
             if isinstance(v, bool) or not isinstance(v, int | float):
                 raise InvalidCoordinate(
@@ -100,6 +102,14 @@ def _read_json(body: bytes) -> tuple[list[str], list[Any], list[Any], str | None
         if data.get(name) is not None and not isinstance(data[name], str):
             raise InvalidInput(f"{name} must be a string", field=name)
     points = data["points"]
+    if set(map(type, points)) == {list} and set(map(len, points)) == {2}:  # [[lon, lat], …]: no loop
+        return (
+            list(map(str, range(len(points)))),
+            [p[0] for p in points],
+            [p[1] for p in points],
+            data.get("crs"),
+            data.get("as_of"),
+        )
     ids: list[str] = []
     lons: list[Any] = []
     lats: list[Any] = []
