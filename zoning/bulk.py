@@ -7,7 +7,7 @@ included). A point's hits per layer are summarised as a 64-bit signature (XOR of
 per record), so every distinct (units, water-source zones, red line, reserve zones, industry) key
 is found with one factorisation, and the verdict is asked of the domain's screening function once
 per key on a representative point, through :func:`screen_site` — the one adapter to the screening
-rules. Footprints (and points with a buffer) go through :func:`screen_site` row by row.
+rules. Footprints (and points with a buffer) are screened in ``zoning.bulk_footprints``.
 
 No rule lives here: a verdict is whatever ``zoning.screening.screen`` says for that site.
 """
@@ -17,11 +17,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
@@ -30,10 +28,15 @@ from shapely.geometry.base import BaseGeometry
 
 from zoning import coords
 from zoning import crs as crs_mod
+from zoning.bulk_classes import class_labels, factorize, place_table, point_classes, verdict_keys
+from zoning.bulk_project import ProjectColumns, attributes, project_codes
+from zoning.compliance import Assessment
 from zoning.crs import InputCrs
 from zoning.errors import ZoningError
 from zoning.industry import IndustryCatalogue, ResolvedIndustry
-from zoning.screening import MAX_BUFFER_M, ScreeningRequest, screen
+from zoning.placegrid import grid_for
+from zoning.project import ProjectAttributes
+from zoning.screening import MAX_BUFFER_M, Finding, ScreeningRequest, screen
 from zoning.snapshot import ZoningSnapshot
 
 FloatArray = npt.NDArray[np.float64]
@@ -45,6 +48,8 @@ ERROR_CODES = {
     "unknown_industry": "行业代码不在 GB/T 4754-2017 中 industry code not in GB/T 4754-2017",
     "invalid_geometry": "几何无效 invalid geometry",
     "invalid_buffer": f"缓冲距离须在 0…{MAX_BUFFER_M:.0f} m buffer outside 0…{MAX_BUFFER_M:.0f} m",
+    "invalid_attribute": "项目属性取值无效 a project attribute (nature, outfall, cannot avoid, state major) "
+    "is not one of the accepted values",
 }
 """Per-row error codes of the ``error`` column, with their bilingual meaning."""
 
@@ -60,6 +65,7 @@ OUTPUT_COLUMNS = [
     "water_protection_zones",
     "ecological_redline",
     "nature_reserve_zones",
+    "industrial_parks",
     "industry",
     "verdict",
     "verdict_label_zh",
@@ -67,9 +73,42 @@ OUTPUT_COLUMNS = [
     "findings_prohibited",
     "findings_conditional",
     "findings_notice",
+    "compliance_non_compliant",
+    "compliance_needs_review",
+    "compliance_compliant",
+    "compliance_not_applicable",
     "error",
 ]
-"""Columns of every answer table, in order (zone columns: ``code:grade`` items joined by ``;``)."""
+"""Columns of every answer table, in order (zone columns: ``code:grade`` items joined by ``;``;
+``industrial_parks``: the codes of the parks the site lies in or touches; the ``compliance_*``
+counts: rows of the compliance table by assessment, null where no industry is given)."""
+
+COUNT_COLUMNS = (
+    "findings_prohibited",
+    "findings_conditional",
+    "findings_notice",
+    "compliance_non_compliant",
+    "compliance_needs_review",
+    "compliance_compliant",
+    "compliance_not_applicable",
+)
+DICT_TYPE = pa.dictionary(pa.int32(), pa.string())
+OUTPUT_SCHEMA = pa.schema(
+    [
+        pa.field(
+            name,
+            pa.string()
+            if name == "id"
+            else pa.float64()
+            if name in ("lon", "lat")
+            else pa.int32()
+            if name in COUNT_COLUMNS
+            else DICT_TYPE,
+        )
+        for name in OUTPUT_COLUMNS
+    ]
+)
+"""The Arrow schema of every answer table: strings dictionary-encoded (few distinct values)."""
 
 
 # ------------------------------------------------------------------------------ the adapter
@@ -85,18 +124,23 @@ class SiteVerdict:
     """``;``-joined ``layer:subject`` of each finding, in the answer's order (worst first)"""
     counts: tuple[int, int, int]
     """(prohibited, conditional, notice) findings"""
+    compliance_counts: tuple[int, int, int, int]
+    """rows of the compliance table by assessment: (non_compliant, needs_review, compliant, not_applicable)"""
     units: tuple[str, ...]
     water_zones: tuple[str, ...]
     redlines: tuple[str, ...]
     reserve_zones: tuple[str, ...]
 
 
-def _finding_code(finding: dict[str, Any]) -> str:
+def _finding_code(finding: Finding) -> str:
     """``layer:subject``, with the dimension and clause number for an access-list clause."""
-    citation = finding.get("citation") or {}
-    if finding["layer"] == "access_list" and "clause_no" in citation:
-        return f"access_list:{finding['subject']}/{citation['dimension']}/{citation['clause_no']}"
-    return f"{finding['layer']}:{finding['subject']}"
+    citation = finding.citation
+    if finding.layer == "access_list" and "clause_no" in citation:
+        return f"access_list:{finding.subject}/{citation['dimension']}/{citation['clause_no']}"
+    return f"{finding.layer}:{finding.subject}"
+
+
+_ASSESSMENTS = tuple(Assessment)
 
 
 def screen_site(
@@ -105,27 +149,35 @@ def screen_site(
     footprint: BaseGeometry,
     industry: ResolvedIndustry,
     buffer_m: float = 0.0,
+    *,
+    project: ProjectAttributes | None = None,
 ) -> SiteVerdict:
     """Screen one site with the same function as ``POST /v1/screenings`` and keep the bulk fields.
 
     The single point where bulk screening meets the screening rules: re-point this adapter when
-    the screening function or its result type changes, nothing else.
+    the screening function or its result type changes, nothing else. ``project`` are the
+    applicant's declarations (default: the API's defaults); ``screen`` derives ``is_linear``
+    from the footprint.
     """
-    result = screen(snapshot, ScreeningRequest(footprint, industry, buffer_m=buffer_m), catalogue).to_dict()
-    findings = result["findings"]
-    counts = tuple(
-        sum(1 for f in findings if f["severity"] == s) for s in ("prohibited", "conditional", "notice")
+    request = ScreeningRequest(
+        footprint, industry, buffer_m=buffer_m, project=project or ProjectAttributes.for_footprint(footprint)
     )
-    layers = result["layers"]
+    result = screen(snapshot, request, catalogue)
+    findings = result.findings
+    counts = tuple(
+        sum(1 for f in findings if f.severity == s) for s in ("prohibited", "conditional", "notice")
+    )
+    assessed = tuple(sum(1 for r in result.compliance if r.assessment is a) for a in _ASSESSMENTS)
 
     def touched(name: str, fmt: str) -> tuple[str, ...]:
-        return tuple(fmt.format(**f) for f in layers[name]["features"] if f["reached_by"] == "footprint")
+        return tuple(fmt.format(**h.properties) for h in result.layer(name).touched)
 
     return SiteVerdict(
-        verdict=result["verdict"],
-        verdict_label_zh=result["verdict_label_zh"],
+        verdict=result.verdict,
+        verdict_label_zh=result.verdict_labels[0],
         finding_codes=";".join(_finding_code(f) for f in findings),
         counts=(counts[0], counts[1], counts[2]),
+        compliance_counts=(assessed[0], assessed[1], assessed[2], assessed[3]),
         units=touched("control_units", "{code}"),
         water_zones=touched("water_protection_zones", "{source_code}:{grade}"),
         redlines=touched("ecological_redline", "{code}"),
@@ -162,104 +214,40 @@ def to_storage_xy(x: FloatArray, y: FloatArray, crs: InputCrs) -> tuple[FloatArr
 # ------------------------------------------------------------------------------ the point kernel
 
 
-@dataclass(frozen=True)
-class _Hits:
-    first: npt.NDArray[np.int64]
-    """lowest record index hit per point, -1 for none"""
-    signature: npt.NDArray[np.uint64]
-    """XOR of the records' words: equal signatures ⇔ equal sets of records (up to 2^-64)"""
+def _validity(null: npt.NDArray[np.bool_]) -> pa.Buffer | None:
+    """An Arrow validity bitmap for a null mask (None when nothing is null)."""
+    return pa.py_buffer(np.packbits(~null, bitorder="little")) if null.any() else None
 
 
-def _words(n: int, salt: int) -> npt.NDArray[np.uint64]:
-    return np.random.default_rng(0x5EED + salt).integers(1, 2**63, size=max(n, 1), dtype=np.uint64)
+def _dictionary(
+    indices: npt.NDArray[np.int64], labels: Sequence[str | None], validity: pa.Buffer | None = None
+) -> pa.DictionaryArray:
+    """A dictionary-encoded string column; index -1 (or a None label) is null. ``validity``: the
+    bitmap (:func:`_validity`) when the caller knows it (then no label of a valid row is None).
+
+    The dictionary holds each label once: Parquet keeps a column dictionary-encoded only when its
+    Arrow dictionary has no repeats (with repeats it falls back to plain strings — 600 bytes a row
+    for the finding codes, and most of the write time).
+    """
+    unique: dict[str, int] = {}
+    lut = np.zeros(len(labels) + 1, dtype=np.int32)  # the last entry answers index -1
+    known = np.zeros(len(labels) + 1, dtype=bool)
+    for i, label in enumerate(labels):
+        if label is not None:
+            lut[i] = unique.setdefault(label, len(unique))
+            known[i] = True
+    if validity is None:
+        validity = _validity(~known[indices])
+    idx = lut[indices]
+    arr = pa.Array.from_buffers(pa.int32(), idx.size, [validity, pa.py_buffer(idx)])
+    return pa.DictionaryArray.from_arrays(arr, pa.array(list(unique) or [""], type=pa.string()), safe=False)
 
 
-def _layer_hits(geometries: Sequence[BaseGeometry], xs: FloatArray, ys: FloatArray, salt: int) -> _Hits:
-    """Hits of one layer for points sorted by x (``xs`` ascending, NaN last)."""
-    n = xs.size
-    first = np.full(n, -1, dtype=np.int64)
-    signature = np.zeros(n, dtype=np.uint64)
-    words = _words(len(geometries), salt)
-    # Records are in code order: walking them backwards lets the lowest index write ``first`` last.
-    for j in range(len(geometries) - 1, -1, -1):
-        geometry = geometries[j]
-        minx, miny, maxx, maxy = geometry.bounds
-        lo, hi = int(np.searchsorted(xs, minx, side="left")), int(np.searchsorted(xs, maxx, side="right"))
-        if hi <= lo:
-            continue
-        y = ys[lo:hi]
-        candidates = np.flatnonzero((y >= miny) & (y <= maxy)) + lo
-        if candidates.size == 0:
-            continue
-        inside = candidates[shapely.intersects_xy(geometry, xs[candidates], ys[candidates])]
-        first[inside] = j
-        signature[inside] ^= words[j]
-    return _Hits(first, signature)
+def _counts(values: npt.NDArray[np.int32], validity: pa.Buffer | None) -> pa.Array:
+    return pa.Array.from_buffers(pa.int32(), values.size, [validity, pa.py_buffer(values)])
 
 
-def _place_signature(snapshot: ZoningSnapshot, xs: FloatArray, ys: FloatArray) -> npt.NDArray[np.uint64]:
-    """Signature of the place facts clause conditions read besides the zone hits (zoning.screening_rules):
-    parks, lakes, and per named river the side of each distance threshold the clauses use (distance
-    rounded to the centimetre, as screening does). ``xs``/``ys``: EPSG:4490, sorted by x, NaN last."""
-    signature = _layer_hits([r.geometry for r in snapshot.industrial_parks.records], xs, ys, 11).signature
-    if xs.size == 0 or (snapshot.rivers is None and snapshot.lakes is None):
-        return signature
-    px, py = crs_mod.PLANAR_TRANSFORMER.transform(xs, ys)
-    points = shapely.points(px, py)
-    for k, geometry in enumerate((snapshot.lakes or {}).values()):
-        signature ^= np.where(shapely.intersects(geometry, points), _words(k + 1, 12)[k], np.uint64(0))
-    thresholds = sorted(
-        {
-            float(rule.conditions["distance_to_river_m"])
-            for rules in snapshot.rules.values()
-            for rule in rules
-            if "distance_to_river_m" in rule.conditions
-        }
-    )
-    bit = 0
-    for geometry in (snapshot.rivers or {}).values():
-        for t in thresholds:
-            bit += 1
-            # The screening compares the distance rounded to the centimetre: round(d, 2) <= t.
-            near = shapely.dwithin(geometry, points, t + 0.005)
-            signature ^= np.where(near, _words(bit, 13)[bit - 1], np.uint64(0))
-    return signature
-
-
-def _factorize(values: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(code per row, first row of each code) of a uint64 array."""
-    codes, uniques = pd.factorize(values)
-    first = np.zeros(len(uniques), dtype=np.int64)
-    first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)
-    return codes.astype(np.int64), first
-
-
-def _dictionary(indices: npt.NDArray[np.int64], labels: Sequence[str | None]) -> pa.DictionaryArray:
-    """A dictionary-encoded string column; index -1 (or a None label) is null."""
-    labels_arr = pa.array(list(labels) or [""], type=pa.string())
-    valid = indices >= 0
-    if len(labels):
-        valid &= np.array([v is not None for v in labels], dtype=bool)[np.clip(indices, 0, None)]
-    idx = pa.array(np.where(valid, indices, 0).astype(np.int32), mask=~valid)
-    return pa.DictionaryArray.from_arrays(idx, labels_arr.fill_null(""))
-
-
-def _layer_labels(
-    records: Sequence[Any], hits: _Hits, fmt: str, xs: FloatArray, ys: FloatArray
-) -> tuple[npt.NDArray[np.int64], list[list[str]]]:
-    """Per point a code into the list of label lists (the records hit), computed once per signature."""
-    codes, reps = _factorize(hits.signature)
-    lists: list[list[str]] = []
-    for r in reps.tolist():
-        if hits.signature[r] == 0:
-            lists.append([])
-            continue
-        point = Point(float(xs[r]), float(ys[r]))
-        lists.append([fmt.format(r=rec) for rec in records if rec.geometry.intersects(point)])
-    return codes, lists
-
-
-_VERDICT_CACHE: dict[tuple[str, int, str], SiteVerdict] = {}
+_VERDICT_CACHE: dict[tuple[str, int, str, int], SiteVerdict] = {}
 _VERDICT_LOCK = threading.Lock()
 
 
@@ -270,12 +258,14 @@ def _cached_verdict(
     industry: ResolvedIndustry,
     lon: float,
     lat: float,
+    project: int = 0,
 ) -> SiteVerdict:
-    """Verdict for one (layers signature, industry) key, screened once per worker and version."""
-    cache_key = (snapshot.version.checksum, key, industry.code)
+    """Verdict for one (layers signature, industry, project attributes) key, screened once per worker
+    and version (``project``: the packed code of ``zoning.bulk_project``)."""
+    cache_key = (snapshot.version.checksum, key, industry.code, project)
     found = _VERDICT_CACHE.get(cache_key)
     if found is None:
-        found = screen_site(snapshot, catalogue, Point(lon, lat), industry)
+        found = screen_site(snapshot, catalogue, Point(lon, lat), industry, project=attributes(project))
         with _VERDICT_LOCK:
             if len(_VERDICT_CACHE) > 200_000:
                 _VERDICT_CACHE.clear()
@@ -286,18 +276,24 @@ def _cached_verdict(
 def _resolve_industries(
     catalogue: IndustryCatalogue, industry: pa.Array | None, n: int
 ) -> tuple[npt.NDArray[np.int64], list[ResolvedIndustry | None], list[str]]:
-    """(code index per row, -1 for none; the resolved industries; their codes as given)."""
+    """(code index per row, -1 for none; the resolved industries; their codes as given, trimmed).
+
+    Rows are dictionary-encoded first (a dictionary-encoded column as it comes) and only the
+    distinct values are trimmed and resolved: no string work per row."""
     if industry is None:
         return np.full(n, -1, dtype=np.int64), [], []
-    text = pc.utf8_trim_whitespace(pc.cast(industry, pa.string()))
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    encoded = (
-        pc.dictionary_encode(text).combine_chunks()
-        if isinstance(text, pa.ChunkedArray)
-        else pc.dictionary_encode(text)
-    )
-    given = [str(v) for v in encoded.dictionary.to_pylist()]
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if isinstance(industry, pa.ChunkedArray):
+        industry = industry.combine_chunks()
+    encoded = industry if pa.types.is_dictionary(industry.type) else pc.dictionary_encode(industry)
+    given: list[str] = []
+    lut = np.full(len(encoded.dictionary) + 1, -1, dtype=np.int64)  # the last entry answers a null row
+    for i, value in enumerate(encoded.dictionary.cast(pa.string()).to_pylist()):
+        code = (value or "").strip()
+        if code:
+            if code not in given:
+                given.append(code)
+            lut[i] = given.index(code)
+    codes = lut[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)]
     resolved: list[ResolvedIndustry | None] = []
     for code in given:
         try:
@@ -328,17 +324,37 @@ def _prepared(snapshot: ZoningSnapshot) -> None:
 
 
 _ERROR_LIST = list(ERROR_CODES)
-_K = [
-    np.uint64(k)
-    for k in (
-        0x9E3779B97F4A7C15,
-        0xC2B2AE3D27D4EB4F,
-        0x165667B19E3779F9,
-        0x27D4EB2F165667C5,
-        0x85EBCA77C2B2AE63,
-        0xD6E8FEB86659FD93,
-    )
-]
+
+
+def warm_verdicts(
+    snapshot: ZoningSnapshot, catalogue: IndustryCatalogue, industry_code: str, share: int, shares: int
+) -> dict[tuple[str, int, str, int], SiteVerdict]:
+    """Screen one share of the verdicts of the place grid's places in the city for one industry, and
+    return them (for :func:`seed_verdicts` on every worker: each verdict is screened once per job,
+    not once per worker). Nothing for an unknown industry (its rows carry the error)."""
+    _prepared(snapshot)
+    try:
+        industry = catalogue.resolve(industry_code, field="industry")
+    except ZoningError:
+        return {}
+    grid = grid_for(snapshot)
+    table = place_table(snapshot, grid)
+    keys = verdict_keys(table.signatures)
+    first: dict[int, int] = {}
+    for place in np.flatnonzero(table.unit_first >= 0).tolist():
+        first.setdefault(int(keys[place]), place)
+    out: dict[tuple[str, int, str, int], SiteVerdict] = {}
+    for key, place in sorted(first.items())[share::shares]:
+        lon, lat = grid.anchors[place]
+        verdict = _cached_verdict(snapshot, catalogue, key, industry, float(lon), float(lat))
+        out[(snapshot.version.checksum, key, industry.code, 0)] = verdict
+    return out
+
+
+def seed_verdicts(entries: dict[tuple[str, int, str, int], SiteVerdict]) -> None:
+    """Add verdicts screened elsewhere (:func:`warm_verdicts`) to this process's verdict cache."""
+    with _VERDICT_LOCK:
+        _VERDICT_CACHE.update(entries)
 
 
 def screen_points(
@@ -350,248 +366,99 @@ def screen_points(
     industry: pa.Array | None = None,
     *,
     missing: npt.NDArray[np.bool_] | None = None,
+    project: ProjectColumns | None = None,
+    use_grid: bool = True,
 ) -> pa.Table:
     """Screen a partition of EPSG:4490 points; one answer row per input row, in input order.
 
     ``lon``/``lat`` are NaN for rows whose coordinates could not be read (``missing`` marks the
     empty ones). ``industry`` (optional) holds a GB/T 4754 code per row; rows without one get the
-    location only (verdict null). String columns come back dictionary-encoded.
+    location only (verdict null). ``project``: the per-row project-attribute columns
+    (``zoning.bulk_project``). String columns come back dictionary-encoded. ``use_grid=False``
+    answers every point by the exact per-polygon path (the grid's answers are the same).
     """
     _prepared(snapshot)
     n = lon.size
-    order = np.argsort(lon, kind="stable")  # NaN sorts last
-    xs, ys = lon[order], lat[order]
-    hits = {
-        name: _layer_hits([r.geometry for r in getattr(snapshot, name).records], xs, ys, salt)
-        for salt, name in enumerate(("units", "water_zones", "redlines", "reserve_zones"), start=1)
-    }
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = np.arange(n)
-    units = hits["units"]
-    unit_first = units.first[inverse]
-    inside_sorted = units.first >= 0
+    classes = point_classes(snapshot, lon, lat, use_grid)
+    of_row = classes.of_row
+    unit_first = classes.unit_first[of_row]
+    inside = unit_first >= 0
     records = snapshot.units.records
+    first = classes.unit_first
+    located = _validity(~inside)  # every location column is null exactly outside the city
     columns: dict[str, pa.Array] = {
         "id": pc.cast(ids, pa.string()),
         "lon": pa.array(lon),
         "lat": pa.array(lat),
-        "division_code": _dictionary(unit_first, [u.division_code for u in records]),
-        "unit_code": _dictionary(unit_first, [u.code for u in records]),
-        "unit_name_zh": _dictionary(unit_first, [u.name_zh for u in records]),
-        "unit_class": _dictionary(unit_first, [u.control_class.value for u in records]),
+        "division_code": _dictionary(
+            of_row, [records[u].division_code if u >= 0 else None for u in first], located
+        ),
+        "unit_code": _dictionary(of_row, [records[u].code if u >= 0 else None for u in first], located),
+        "unit_name_zh": _dictionary(of_row, [records[u].name_zh if u >= 0 else None for u in first], located),
+        "unit_class": _dictionary(
+            of_row, [records[u].control_class.value if u >= 0 else None for u in first], located
+        ),
     }
     formats = {
         "boundary_units": ("units", "{r.code}"),
         "water_protection_zones": ("water_zones", "{r.source_code}:{r.grade.value}"),
         "ecological_redline": ("redlines", "{r.code}"),
         "nature_reserve_zones": ("reserve_zones", "{r.reserve_code}:{r.zone.value}"),
+        "industrial_parks": ("industrial_parks", "{r.code}"),
     }
     for column, (layer, fmt) in formats.items():
-        codes, lists = _layer_labels(getattr(snapshot, layer).records, hits[layer], fmt, xs, ys)
-        labels = [";".join(items[1:] if column == "boundary_units" else items) for items in lists]
-        columns[column] = _dictionary(np.where(inside_sorted, codes, -1)[inverse], labels)
+        lists = class_labels(snapshot, classes, layer, fmt)
+        labels = [
+            ";".join(items[1:] if column == "boundary_units" else items) if first[c] >= 0 else None
+            for c, items in enumerate(lists)
+        ]
+        columns[column] = _dictionary(of_row, labels, located)
 
     ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
     columns["industry"] = _dictionary(ind_codes, given)
-    ind_sorted = ind_codes[order]
-    known = np.array([r is not None for r in resolved] + [False], dtype=bool)[ind_sorted]
-    todo = np.flatnonzero(inside_sorted & known & (ind_sorted >= 0))
+    known = np.array([r is not None for r in resolved] + [False], dtype=bool)[ind_codes]
+    project_code = project_codes(project, n)
+    todo = np.flatnonzero(inside & known & (ind_codes >= 0) & (project_code >= 0))
     key_code = np.full(n, -1, dtype=np.int64)
     answers: list[SiteVerdict] = []
     if todo.size:
-        # One key per (units, water zones, red line, reserve zones, place facts, industry); mixed with odd
-        # multipliers so that equal keys ⇔ equal hit sets and industry up to a 2^-64 chance.
-        sig = (
-            hits["units"].signature[todo] * _K[0]
-            ^ hits["water_zones"].signature[todo] * _K[1]
-            ^ hits["redlines"].signature[todo] * _K[2]
-            ^ hits["reserve_zones"].signature[todo] * _K[3]
-            ^ _place_signature(snapshot, xs[todo], ys[todo]) * _K[5]
-        )
-        key = sig ^ (ind_sorted[todo].astype(np.uint64) + np.uint64(1)) * _K[4]
-        codes, reps = _factorize(key)
+        # One key per (class, industry, project attributes); the verdict cache is keyed by the class's
+        # hit signatures (mixed with odd multipliers: equal ⇔ equal hit sets up to a 2^-64 chance),
+        # the industry and the packed attribute code (< 2^5, zoning.bulk_project).
+        sig = verdict_keys(classes.signatures)
+        pair = (of_row[todo] * (len(given) + 1) + ind_codes[todo]) * 32 + project_code[todo]
+        codes, reps = factorize(pair.astype(np.uint64))
         answers = [
             _cached_verdict(
                 snapshot,
                 catalogue,
-                int(sig[r]),
-                resolved[int(ind_sorted[todo[r]])],  # type: ignore[arg-type]
-                float(xs[todo[r]]),
-                float(ys[todo[r]]),
+                int(sig[c]),
+                resolved[int(ind_codes[todo[r]])],  # type: ignore[arg-type]
+                float(classes.anchor[c, 0]),
+                float(classes.anchor[c, 1]),
+                int(project_code[todo[r]]),
             )
-            for r in reps.tolist()
+            for r, c in zip(reps.tolist(), of_row[todo[reps]].tolist(), strict=True)
         ]
         key_code[todo] = codes
-    key_code = key_code[inverse]
-    columns["verdict"] = _dictionary(key_code, [a.verdict for a in answers])
-    columns["verdict_label_zh"] = _dictionary(key_code, [a.verdict_label_zh for a in answers])
-    columns["finding_codes"] = _dictionary(key_code, [a.finding_codes for a in answers])
+    screened = _validity(key_code < 0)
+    columns["verdict"] = _dictionary(key_code, [a.verdict for a in answers], screened)
+    columns["verdict_label_zh"] = _dictionary(key_code, [a.verdict_label_zh for a in answers], screened)
+    columns["finding_codes"] = _dictionary(key_code, [a.finding_codes for a in answers], screened)
     for k, name in enumerate(("findings_prohibited", "findings_conditional", "findings_notice")):
         values = np.array([a.counts[k] for a in answers] + [0], dtype=np.int32)[key_code]
-        columns[name] = pa.array(values, mask=key_code < 0)
+        columns[name] = _counts(values, screened)
+    for k, name in enumerate(COUNT_COLUMNS[3:]):
+        values = np.array([a.compliance_counts[k] for a in answers] + [0], dtype=np.int32)[key_code]
+        columns[name] = _counts(values, screened)
 
     error = np.full(n, -1, dtype=np.int64)
-    error[~(unit_first >= 0)] = _ERROR_LIST.index("outside_city")
+    error[~inside] = _ERROR_LIST.index("outside_city")
     nan = np.isnan(lon) | np.isnan(lat)
     error[nan] = _ERROR_LIST.index("invalid_coordinate")
     if missing is not None:
         error[nan & missing] = _ERROR_LIST.index("missing_coordinate")
-    error[(unit_first >= 0) & (ind_codes >= 0) & ~known[inverse]] = _ERROR_LIST.index("unknown_industry")
+    error[inside & (ind_codes >= 0) & ~known] = _ERROR_LIST.index("unknown_industry")
+    error[inside & (project_code < 0) & (error < 0)] = _ERROR_LIST.index("invalid_attribute")
     columns["error"] = _dictionary(error, _ERROR_LIST)
     return pa.table(columns).select(OUTPUT_COLUMNS).cast(OUTPUT_SCHEMA)
-
-
-# ------------------------------------------------------------------------------ footprints
-
-
-def _hits_per_row(layer: Any, geometries: npt.NDArray[np.object_]) -> list[list[int]]:
-    """Per footprint, the record indexes (in code order) of a layer it intersects: one tree query."""
-    out: list[list[int]] = [[] for _ in range(len(geometries))]
-    if not layer.records or not len(geometries):
-        return out
-    pairs = layer.tree.query(geometries, predicate="intersects")
-    if pairs.shape[1] == 0:
-        return out
-    order = np.lexsort((pairs[1], pairs[0]))
-    rows, records = pairs[0][order], pairs[1][order]
-    cuts = np.flatnonzero(np.diff(rows)) + 1
-    for chunk_rows, chunk_records in zip(np.split(rows, cuts), np.split(records, cuts), strict=True):
-        out[int(chunk_rows[0])] = chunk_records.tolist()
-    return out
-
-
-def _only(geoms: npt.NDArray[np.object_], keep: npt.NDArray[np.bool_]) -> npt.NDArray[np.object_]:
-    out = np.full(len(geoms), None, dtype=object)
-    out[keep] = geoms[keep]
-    return out
-
-
-def screen_footprints(
-    snapshot: ZoningSnapshot,
-    catalogue: IndustryCatalogue,
-    ids: Sequence[Any],
-    geometries: Sequence[BaseGeometry | None],
-    industry: pa.Array | None = None,
-    buffer_m: FloatArray | None = None,
-) -> pa.Table:
-    """Screen footprints (EPSG:4490) with :func:`screen_site`; one answer row per input row.
-
-    The layers each footprint touches are found with one tree query per layer for the whole
-    partition. Rows without an industry are screened against the location only (``verdict`` null).
-    """
-    _prepared(snapshot)
-    n = len(geometries)
-    geoms = np.array(list(geometries), dtype=object)
-    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    valid = present & shapely.is_valid(geoms)
-    inside = valid & shapely.intersects(snapshot.city, _only(geoms, valid))
-    usable = _only(geoms, inside)
-    hits = {
-        name: _hits_per_row(getattr(snapshot, name), usable)
-        for name in ("units", "water_zones", "redlines", "reserve_zones")
-    }
-    centroids = shapely.centroid(_only(geoms, present))
-    cx, cy = shapely.get_x(centroids), shapely.get_y(centroids)
-    ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
-    rows: list[dict[str, Any]] = []
-    for i in range(n):
-        row: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS)
-        row["id"] = str(ids[i])
-        row["industry"] = given[ind_codes[i]] if ind_codes[i] >= 0 else None
-        buffer = float(buffer_m[i]) if buffer_m is not None and np.isfinite(buffer_m[i]) else 0.0
-        if present[i]:
-            row["lon"], row["lat"] = round(float(cx[i]), 7), round(float(cy[i]), 7)
-        if not present[i]:
-            row["error"] = "missing_coordinate"
-        elif not valid[i]:
-            row["error"] = "invalid_geometry"
-        elif not inside[i] or not hits["units"][i]:
-            row["error"] = "outside_city"
-        elif not 0 <= buffer <= MAX_BUFFER_M:
-            row["error"] = "invalid_buffer"
-        elif ind_codes[i] >= 0 and resolved[ind_codes[i]] is None:
-            row["error"] = "unknown_industry"
-        else:
-            found = {name: layer_hits[i] for name, layer_hits in hits.items()}
-            _fill_footprint_row(
-                row,
-                snapshot,
-                catalogue,
-                geoms[i],
-                found,
-                resolved[ind_codes[i]] if ind_codes[i] >= 0 else None,
-                buffer,
-            )
-        rows.append(row)
-    return _rows_table(rows)
-
-
-_COUNT_COLUMNS = ("findings_prohibited", "findings_conditional", "findings_notice")
-_DICT = pa.dictionary(pa.int32(), pa.string())
-OUTPUT_SCHEMA = pa.schema(
-    [
-        pa.field(
-            name,
-            pa.string()
-            if name == "id"
-            else pa.float64()
-            if name in ("lon", "lat")
-            else pa.int32()
-            if name in _COUNT_COLUMNS
-            else _DICT,
-        )
-        for name in OUTPUT_COLUMNS
-    ]
-)
-"""The Arrow schema of every answer table: strings dictionary-encoded (few distinct values)."""
-
-
-def _rows_table(rows: list[dict[str, Any]]) -> pa.Table:
-    plain = pa.schema([pa.field(f.name, pa.string() if f.type == _DICT else f.type) for f in OUTPUT_SCHEMA])
-    table = pa.Table.from_pylist(rows, schema=plain)
-    return pa.table(
-        [
-            pc.dictionary_encode(c).cast(_DICT) if f.type == _DICT else c
-            for c, f in zip(table.columns, OUTPUT_SCHEMA, strict=True)
-        ],
-        schema=OUTPUT_SCHEMA,
-    )
-
-
-def _fill_footprint_row(
-    row: dict[str, Any],
-    snapshot: ZoningSnapshot,
-    catalogue: IndustryCatalogue,
-    geometry: BaseGeometry,
-    found: dict[str, list[int]],
-    industry: ResolvedIndustry | None,
-    buffer: float,
-) -> None:
-    units = [snapshot.units.records[i] for i in found["units"]]
-    row["unit_code"] = units[0].code
-    row["unit_name_zh"] = units[0].name_zh
-    row["unit_class"] = units[0].control_class.value
-    row["division_code"] = units[0].division_code
-    row["boundary_units"] = ";".join(u.code for u in units[1:])
-    water = tuple(
-        f"{z.source_code}:{z.grade.value}"
-        for z in (snapshot.water_zones.records[i] for i in found["water_zones"])
-    )
-    red = tuple(snapshot.redlines.records[i].code for i in found["redlines"])
-    reserve = tuple(
-        f"{z.reserve_code}:{z.zone.value}"
-        for z in (snapshot.reserve_zones.records[i] for i in found["reserve_zones"])
-    )
-    row["water_protection_zones"] = ";".join(water)
-    row["ecological_redline"] = ";".join(red)
-    row["nature_reserve_zones"] = ";".join(reserve)
-    if industry is None:
-        return
-    # Screened one by one: a footprint's verdict also hangs on its distance to named rivers, the parks
-    # and lakes it reaches, how much of it lies outside the city and what it only touches — more than
-    # the records it touches — so no verdict is reused from another footprint.
-    answer = screen_site(snapshot, catalogue, geometry, industry, buffer)
-    row["verdict"] = answer.verdict
-    row["verdict_label_zh"] = answer.verdict_label_zh
-    row["finding_codes"] = answer.finding_codes
-    row["findings_prohibited"], row["findings_conditional"], row["findings_notice"] = answer.counts

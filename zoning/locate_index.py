@@ -18,7 +18,7 @@ import numpy as np
 from zoning.crs import PLANAR_TRANSFORMER
 from zoning.locate import COUNTY_LEVELS, _all_hits, _first_hit, _layer_hits
 from zoning.nearest_cells import CellFrame, NearestCells
-from zoning.placegrid import Place, PlaceGrid
+from zoning.placegrid import Place, PlaceGrid, grid_for
 from zoning.snapshot import ZoningSnapshot
 from zoning.vocabulary import DivisionLevel, MonitoringKind
 
@@ -112,8 +112,8 @@ class LocateIndex:
 
     @classmethod
     def build(cls, snapshot: ZoningSnapshot) -> LocateIndex:
-        """Build the place grid (seconds) and the candidate tables of a snapshot."""
-        return cls(snapshot, PlaceGrid.build(snapshot))
+        """The place grid of a snapshot (``grid_for``: built once per process, seconds) and its candidate tables."""
+        return cls(snapshot, grid_for(snapshot))
 
     @staticmethod
     def _intern(keys: dict[BatchKey, int], key: BatchKey) -> int:

@@ -21,6 +21,7 @@ NaN gets -1: the caller uses the exact path.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ import shapely
 from scipy import ndimage
 from shapely.geometry.base import BaseGeometry
 
-from zoning.crs import PLANAR_SRID, PLANAR_TRANSFORMER, STORAGE_SRID, transformer
+from zoning.crs import PLANAR_SRID, PLANAR_TRANSFORMER, STORAGE_SRID, to_planar, transformer
 from zoning.snapshot import ZoningSnapshot
 
 DEFAULT_CELL_DEG = 0.0005
@@ -100,6 +101,7 @@ class PlaceGrid:
         places: list[Place],
         pairs: tuple[tuple[str, float], ...],
         checksum: str,
+        anchors: npt.NDArray[np.float64] | None = None,
     ) -> None:
         self.x0, self.y0, self.cell_deg = x0, y0, cell_deg
         self.ny, self.nx = cell_place.shape
@@ -110,6 +112,8 @@ class PlaceGrid:
         self.river_pairs = pairs
         self.checksum = checksum
         """the dataset checksum of the snapshot the grid was built from"""
+        self.anchors = anchors if anchors is not None else np.full((len(places), 2), np.nan)
+        """one (lon, lat) per place: the centre of a pure cell holding it"""
 
     @classmethod
     def build(cls, snapshot: ZoningSnapshot, cell_deg: float = DEFAULT_CELL_DEG) -> PlaceGrid:
@@ -127,35 +131,47 @@ class PlaceGrid:
             marker.mark(_rings([r.geometry for r in layer.records], 0.4 * cell_deg), _EPS_DEG)
             marker.mark_planar(_rings(layer.planar, planar_step), _EPS_PLANAR_DEG)
         marker.mark_planar(_rings(list((snapshot.lakes or {}).values()), planar_step), _EPS_PLANAR_DEG)
+        # The city outline too: where it does not follow the units', being in the city is a fact of its own.
+        marker.mark(_rings([snapshot.city], 0.4 * cell_deg), _EPS_DEG)
+        marker.mark_planar(_rings([to_planar(snapshot.city)], planar_step), _EPS_PLANAR_DEG)
         pairs = river_pairs(snapshot)
         rivers = snapshot.rivers or {}
         for name, t in pairs:
             curve = shapely.buffer(rivers[name], t, quad_segs=64)
             marker.mark_planar(_rings([curve], planar_step), _RIVER_MARGIN_M / _M_PER_DEG * 1.2)
         labels, n = ndimage.label(~mixed)
-        _, first = np.unique(labels.ravel(), return_index=True)
-        first = first[1:] if labels.ravel()[first[0]] == 0 else first  # label 0 is the mixed cells
+        first = _first_cells(labels.ravel(), n)
         rx = x0 + (first % nx + 0.5) * cell_deg
         ry = y0 + (first // nx + 0.5) * cell_deg
-        facts = _locate_many(snapshot, pairs, rx, ry)
+        facts = locate_places(snapshot, pairs, rx, ry)
         places: list[Place] = []
         index: dict[Place, int] = {}
         component_place = np.empty(n + 1, dtype=np.int32)
         component_place[0] = -1
+        anchors: list[tuple[float, float]] = []
         for k, place in enumerate(facts):
             component_place[k + 1] = index.setdefault(place, len(index))
             if component_place[k + 1] == len(places):
                 places.append(place)
+                anchors.append((float(rx[k]), float(ry[k])))
         cell_place = component_place[labels]
-        return cls(x0, y0, cell_deg, cell_place, places, pairs, snapshot.version.checksum)
+        return cls(
+            x0,
+            y0,
+            cell_deg,
+            cell_place,
+            places,
+            pairs,
+            snapshot.version.checksum,
+            np.array(anchors).reshape(-1, 2),
+        )
 
     def classify(self, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]:
         """Place index per point (EPSG:4490); -1 for a mixed cell, outside the grid or NaN."""
         fx = (np.asarray(lon, dtype=np.float64) - self.x0) * self._inv
         fy = (np.asarray(lat, dtype=np.float64) - self.y0) * self._inv
         ok = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)  # False for NaN
-        cell = np.where(ok, fy.astype(np.int64, copy=False) * self.nx, 0)
-        cell += np.where(ok, fx, 0).astype(np.int64)
+        cell = np.where(ok, fy, 0).astype(np.int64) * self.nx + np.where(ok, fx, 0).astype(np.int64)
         return np.where(ok, self._flat[cell], np.int32(-1)).astype(np.int32, copy=False)
 
     def place_of(self, lon: float, lat: float) -> int:
@@ -171,6 +187,17 @@ class PlaceGrid:
         return float(np.mean(self.classify(lon, lat) >= 0)) if len(lon) else 0.0
 
 
+def _first_cells(flat: npt.NDArray[np.int32], n: int) -> npt.NDArray[np.int64]:
+    """The first cell (raster order) of each component 1…n (label 0: the mixed cells)."""
+    # ndimage numbers components in raster order, so the running maximum rises at each first cell;
+    # checked, with the general (sorting) way as the fallback.
+    rises = np.flatnonzero(np.diff(np.maximum.accumulate(flat), prepend=0) > 0)
+    if rises.size == n and np.array_equal(flat[rises], np.arange(1, n + 1)):
+        return rises
+    labels, first = np.unique(flat, return_index=True)
+    return first[labels > 0]
+
+
 class _Marker:
     """Marks the cells a set of segments comes within ``eps`` degrees of, conservatively (segment bbox)."""
 
@@ -179,19 +206,21 @@ class _Marker:
         self._inverse = transformer(PLANAR_SRID, STORAGE_SRID)
 
     def mark_planar(
-        self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]], eps: float
+        self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]], eps: float
     ) -> None:
-        a, b = segments
-        if not len(a):
+        """Mark segments given in EPSG:4548 metres (their vertices brought to degrees, once each)."""
+        coords, starts = segments
+        if not len(starts):
             return
-        ax, ay = self._inverse.transform(a[:, 0], a[:, 1])
-        bx, by = self._inverse.transform(b[:, 0], b[:, 1])
-        self.mark((np.column_stack([ax, ay]), np.column_stack([bx, by])), eps)
+        x, y = self._inverse.transform(coords[:, 0], coords[:, 1])
+        self.mark((np.column_stack([x, y]), starts), eps)
 
-    def mark(self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]], eps: float) -> None:
-        a, b = segments
-        if not len(a):
+    def mark(self, segments: tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]], eps: float) -> None:
+        """Mark the cells each segment (vertex ``k`` to ``k + 1`` for ``k`` in ``starts``) comes near."""
+        coords, starts = segments
+        if not len(starts):
             return
+        a, b = coords[starts], coords[starts + 1]
         ny, nx = self.mixed.shape
         lo_x = np.floor((np.minimum(a[:, 0], b[:, 0]) - eps - self.x0) / self.d).astype(np.int64)
         hi_x = np.floor((np.maximum(a[:, 0], b[:, 0]) + eps - self.x0) / self.d).astype(np.int64)
@@ -206,27 +235,27 @@ class _Marker:
 
 def _rings(
     geometries: Iterable[BaseGeometry], step: float
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """(start, end) coordinates of every boundary segment, segmentized to at most ``step`` long."""
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """(vertices, index of each segment's first vertex) of every boundary, segmentized to at most
+    ``step`` long."""
     geoms = np.array([g for g in geometries if g is not None and not g.is_empty], dtype=object)
     if not len(geoms):
-        empty = np.empty((0, 2))
-        return empty, empty
+        return np.empty((0, 2)), np.empty(0, dtype=np.int64)
     boundary = shapely.get_parts(shapely.boundary(shapely.get_parts(geoms)))
     lines = shapely.get_parts(shapely.segmentize(boundary, step))
     coords, which = shapely.get_coordinates(lines, return_index=True)
-    same = which[1:] == which[:-1]
-    return coords[:-1][same], coords[1:][same]
+    return coords, np.flatnonzero(which[1:] == which[:-1])
 
 
-def _locate_many(
+def locate_places(
     snapshot: ZoningSnapshot,
     pairs: Sequence[tuple[str, float]],
     x: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],
 ) -> list[Place]:
-    """The exact place of each point: covers (boundary included) as ``zoning.locate``; lakes and
-    river distances in EPSG:4548 as the screening compares them."""
+    """The exact place of each point (EPSG:4490; NaN: nowhere), vectorised over the points: covers
+    (boundary included) as ``zoning.locate``; lakes and river distances in EPSG:4548 as the screening
+    compares them. ``pairs``: :func:`river_pairs` of the snapshot."""
     hits: dict[str, list[list[int]]] = {}
     for name in AREAL_LAYERS:
         per_point: list[list[int]] = [[] for _ in range(len(x))]
@@ -235,7 +264,9 @@ def _locate_many(
                 per_point[i].append(j)
         hits[name] = per_point
     px, py = PLANAR_TRANSFORMER.transform(x, y)
-    points = shapely.points(px, py)
+    finite = np.isfinite(px) & np.isfinite(py)
+    points = np.full(len(x), None, dtype=object)  # a NaN point is nowhere (GEOS refuses its distance)
+    points[finite] = shapely.points(px[finite], py[finite])
     lakes: list[list[str]] = [[] for _ in range(len(x))]
     for lake_name, geometry in (snapshot.lakes or {}).items():
         for i in np.flatnonzero(shapely.intersects(geometry, points)).tolist():
@@ -254,3 +285,26 @@ def _locate_many(
             )
         )
     return out
+
+
+_GRIDS: dict[tuple[str, int], tuple[ZoningSnapshot, PlaceGrid]] = {}
+_GRID_LOCK = threading.Lock()
+_GRIDS_KEPT = 4
+
+
+def grid_for(snapshot: ZoningSnapshot) -> PlaceGrid:
+    """The grid of a snapshot, built once per process and snapshot (the last few kept).
+
+    Keyed by the snapshot object as well as its checksum (the entry holds the snapshot, so its id
+    is not reused while cached): hand-made snapshots may share a checksum."""
+    key = (snapshot.version.checksum, id(snapshot))
+    found = _GRIDS.get(key)
+    if found is None:
+        with _GRID_LOCK:  # one build per snapshot even when threads ask at once
+            found = _GRIDS.get(key)
+            if found is None:
+                found = (snapshot, PlaceGrid.build(snapshot))
+                while len(_GRIDS) >= _GRIDS_KEPT:
+                    _GRIDS.pop(next(iter(_GRIDS)))
+                _GRIDS[key] = found
+    return found[1]

@@ -43,7 +43,9 @@ __all__ = [
     "buffer_rules",
     "clause_context",
     "coverage_rules",
+    "redline_under_specific_law",
     "rules_outcome",
+    "share_outside",
     "statute_and_access_rules",
 ]
 
@@ -126,23 +128,31 @@ def clause_context(context: RuleContext) -> ClauseContext:
     )
 
 
-def _redline_under_specific_law(context: RuleContext, redline_hits: Iterable[LayerHit]) -> bool:
-    """Whether the footprint's red-line part lies wholly in water-source zones or nature reserves.
+def redline_under_specific_law(
+    footprint: BaseGeometry, redlines: Iterable[Any], specific_zones: Iterable[Any]
+) -> bool:
+    """Whether the footprint's (EPSG:4490) part in the red-line records lies wholly in the given
+    water-source-zone and nature-reserve records.
 
     自然资发〔2022〕142号 一、（一）: inside those zones the laws on them govern, not the red-line notice.
     """
-    footprint = to_planar(context.request.footprint)
-    red = shapely.union_all([footprint.intersection(to_planar(h.record.geometry)) for h in redline_hits])
-    specific = [
-        to_planar(h.record.geometry)
-        for name in ("water_protection_zones", "nature_reserve_zones")
-        if (r := context.layers.get(name)) is not None
-        for h in r.touched
-    ]
+    planar = to_planar(footprint)
+    red = shapely.union_all([planar.intersection(to_planar(r.geometry)) for r in redlines])
+    specific = [to_planar(z.geometry) for z in specific_zones]
     if red.is_empty or not specific:
         return False
     # 1 cm tolerance: the red line and the zones are drawn from the same boundaries.
     return bool(shapely.union_all(specific).buffer(0.01).covers(red))
+
+
+def _redline_under_specific_law(context: RuleContext, redline_hits: Iterable[LayerHit]) -> bool:
+    specific = [
+        h.record
+        for name in ("water_protection_zones", "nature_reserve_zones")
+        if (r := context.layers.get(name)) is not None
+        for h in r.touched
+    ]
+    return redline_under_specific_law(context.request.footprint, [h.record for h in redline_hits], specific)
 
 
 def _zone_hits(context: RuleContext) -> list[tuple[ZoneHit, str]]:
@@ -305,10 +315,12 @@ def buffer_rules(context: RuleContext) -> list[Finding]:
     return out
 
 
-def _share_outside(context: RuleContext) -> float | None:
-    """Share of the footprint (by area, length, or parts for points) outside the city; None if none is."""
-    footprint = context.request.footprint
-    outside = footprint.difference(context.snapshot.city)
+def share_outside(footprint: BaseGeometry, city: BaseGeometry) -> float | None:
+    """Share of the footprint (by area, length, or parts for points) outside the city; None if none is.
+
+    Both in EPSG:4490; the shares are measured in EPSG:4548.
+    """
+    outside = footprint.difference(city)
     if outside.is_empty:
         return None
     planar, planar_out = to_planar(footprint), to_planar(outside)
@@ -337,7 +349,7 @@ def coverage_rules(context: RuleContext) -> list[Finding]:
                     "whether the footprint lies in it cannot be screened",
                 )
             )
-    share = _share_outside(context)
+    share = share_outside(context.request.footprint, context.snapshot.city)
     if share is not None:
         out.append(
             Finding(

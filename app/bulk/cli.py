@@ -48,6 +48,22 @@ def add_parser(sub: Any, func: Any) -> None:
     p.add_argument(
         "--buffer-m", type=float, default=0.0, help="buffer around each site (m); screens row by row"
     )
+    p.add_argument(
+        "--project-nature-col",
+        help="per-row project nature: new/expansion/rebuild/relocation or 新建/扩建/改建/迁建 "
+        "(default column: project_nature, 建设性质; empty cell: new)",
+    )
+    p.add_argument(
+        "--has-outfall-col", help="per-row wastewater outfall yes/no (default column: has_outfall, 排污口)"
+    )
+    p.add_argument(
+        "--cannot-avoid-col",
+        help="per-row 'cannot avoid the zone' yes/no (default column: cannot_avoid, 无法避让)",
+    )
+    p.add_argument(
+        "--state-major-col",
+        help="per-row 国家重大项目 yes/no (default column: state_major_project, 国家重大项目)",
+    )
     p.add_argument("--as-of", help="screen against the version in force on YYYY-MM-DD")
     p.add_argument("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--workers", type=int, help="workers of the embedded cluster (default: one per core)")
@@ -83,6 +99,10 @@ def cmd_bulk(url: str, args: argparse.Namespace, say: Any) -> int:
         crs=args.crs,
         buffer_m=args.buffer_m,
         as_of=args.as_of,
+        project_nature_col=args.project_nature_col,
+        has_outfall_col=args.has_outfall_col,
+        cannot_avoid_col=args.cannot_avoid_col,
+        state_major_col=args.state_major_col,
         format=fmt,
         partition_rows=args.partition_rows,
     )

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -41,29 +42,43 @@ def check_format(fmt: str) -> None:
         raise InvalidInput(f"format={fmt!r}: expected one of {', '.join(OUTPUT_FORMATS)}", field="format")
 
 
-def _tally(column: pa.ChunkedArray) -> dict[str, int]:
-    counted = pc.value_counts(column.cast(pa.string()))
-    return {
-        str(v): int(c)
-        for v, c in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True)
-        if v is not None
-    }
+def _dictionary_chunks(column: pa.ChunkedArray | pa.Array) -> Iterable[tuple[list[Any], np.ndarray]]:
+    """(dictionary values, index per non-null row) of each chunk of a column (encoded if it is not)."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        encoded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+        indices = encoded.indices.drop_null().to_numpy(zero_copy_only=False)
+        yield encoded.dictionary.cast(pa.string()).to_pylist(), indices
+
+
+def _tally(column: pa.ChunkedArray | pa.Array) -> dict[str, int]:
+    """Rows per value (nulls not counted), from the dictionary indices: no string per row."""
+    out: Counter[str] = Counter()
+    for values, indices in _dictionary_chunks(column):
+        for value, count in zip(values, np.bincount(indices, minlength=len(values)).tolist(), strict=True):
+            if count:
+                out[str(value)] += count
+    return dict(out)
+
+
+def _nonempty(column: pa.ChunkedArray | pa.Array) -> int:
+    """Rows holding a non-empty string."""
+    total = 0
+    for values, indices in _dictionary_chunks(column):
+        filled = np.array([bool(v) for v in values] + [False], dtype=bool)
+        total += int(np.count_nonzero(filled[indices]))
+    return total
 
 
 def counts(table: pa.Table) -> dict[str, Any]:
     """A partition's contribution to the summary."""
-
-    def nonempty(name: str) -> int:
-        column = table.column(name).cast(pa.string())
-        return int(pc.sum(pc.greater(pc.utf8_length(column.fill_null("")), 0)).as_py() or 0)
-
     return {
         "by_class": _tally(table.column("unit_class")),
         "by_verdict": _tally(table.column("verdict")),
         "by_error": _tally(table.column("error")),
-        "in_water_protection_zone": nonempty("water_protection_zones"),
-        "in_ecological_redline": nonempty("ecological_redline"),
-        "in_nature_reserve_zone": nonempty("nature_reserve_zones"),
+        "in_water_protection_zone": _nonempty(table.column("water_protection_zones")),
+        "in_ecological_redline": _nonempty(table.column("ecological_redline")),
+        "in_nature_reserve_zone": _nonempty(table.column("nature_reserve_zones")),
     }
 
 

@@ -36,6 +36,8 @@ from app.bulk.inputs import LAT_NAMES, LON_NAMES, Partition, StagedInput, checks
 from geodata import jobs, repository
 from geodata.database import translate_errors
 from zoning import bulk
+from zoning.bulk_footprints import screen_footprints
+from zoning.bulk_project import ATTRIBUTE_FIELDS, ProjectColumns
 from zoning.crs import InputCrs, resolve_crs
 from zoning.errors import InvalidInput
 from zoning.industry import IndustryCatalogue
@@ -46,6 +48,19 @@ log = logging.getLogger(__name__)
 SCHEDULER_ENV = "ZONING_DASK_SCHEDULER"
 INDUSTRY_NAMES = ("industry", "industry_code", "行业代码", "行业")
 ID_NAMES = ("id", "code", "编号")
+PROJECT_NAMES: dict[str, tuple[str, ...]] = {
+    "project_nature": ("project_nature", "建设性质"),
+    "has_outfall": ("has_outfall", "排污口"),
+    "cannot_avoid": ("cannot_avoid", "无法避让"),
+    "state_major_project": ("state_major_project", "国家重大项目"),
+}
+"""Per-row project-attribute columns found by name when no ``*_col`` option names them."""
+PROJECT_OPTIONS = {
+    "project_nature": "project_nature_col",
+    "has_outfall": "has_outfall_col",
+    "cannot_avoid": "cannot_avoid_col",
+    "state_major_project": "state_major_col",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,10 @@ class BulkOptions:
     crs: str | None = None
     buffer_m: float = 0.0
     as_of: str | None = None
+    project_nature_col: str | None = None
+    has_outfall_col: str | None = None
+    cannot_avoid_col: str | None = None
+    state_major_col: str | None = None
     format: str = "parquet"
     partition_rows: int = 1_000_000
 
@@ -82,6 +101,8 @@ class _Plan:
     crs: InputCrs
     buffer_m: float
     parts_dir: str
+    project_cols: tuple[str | None, ...] = (None, None, None, None)
+    """the input's columns for ``ATTRIBUTE_FIELDS``, in that order"""
 
 
 @dataclass
@@ -136,6 +157,16 @@ def close_client(client: Any) -> None:
         cluster.close()
 
 
+PART_WRITE_OPTIONS: dict[str, Any] = {
+    "compression": "lz4",
+    "write_statistics": ["id", "lon", "lat"],
+    "use_dictionary": [name for name in bulk.OUTPUT_COLUMNS if name not in ("id", "lon", "lat")],
+}
+"""How a part is written (measured on 500,000 answer rows, bench/bulk.py): statistics only where
+readers filter; no dictionary attempted on the unique ids and coordinates (it is built, then
+abandoned); LZ4 — the answers are dictionary indices already, so zstd saves little and costs more."""
+
+
 @dataclass(frozen=True)
 class _Context:
     snapshot: ZoningSnapshot
@@ -183,9 +214,13 @@ def screen_partition(ctx: _Context, plan: _Plan, part: Partition) -> dict[str, A
     if plan.industry_col is not None:
         industry = table.column(plan.industry_col).combine_chunks()
     elif plan.industry is not None:
-        industry = pa.array([plan.industry] * table.num_rows, pa.string())
+        # one code for every row: dictionary-encoded, so no string is made or read per row
+        industry = pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(table.num_rows, dtype=np.int32)), pa.array([plan.industry], pa.string())
+        )
+    project = _project_columns(table, plan)
     if plan.geometry_col is not None:
-        result = _screen_geometries(ctx, plan, table, ids, industry)
+        result = _screen_geometries(ctx, plan, table, ids, industry, project)
     else:
         lon, lon_missing = _numbers(table.column(plan.lon_col))
         lat, lat_missing = _numbers(table.column(plan.lat_col))
@@ -196,24 +231,23 @@ def screen_partition(ctx: _Context, plan: _Plan, part: Partition) -> dict[str, A
                 shapely.Point(x, y) if np.isfinite(x) and np.isfinite(y) else None
                 for x, y in zip(lon, lat, strict=True)
             ]
-            result = bulk.screen_footprints(
+            result = screen_footprints(
                 ctx.snapshot,
                 ctx.catalogue,
                 ids.to_pylist(),
                 points,
                 industry,
                 np.full(len(points), plan.buffer_m),
+                project=project,
             )
         else:
-            result = bulk.screen_points(ctx.snapshot, ctx.catalogue, ids, lon, lat, industry, missing=missing)
+            result = bulk.screen_points(
+                ctx.snapshot, ctx.catalogue, ids, lon, lat, industry, missing=missing, project=project
+            )
     target = Path(plan.parts_dir) / f"part-{part.index:05d}.parquet"
     # A hidden temporary name: a part left half-written by a killed worker is never read as data.
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    # zstd level 1 and statistics only where readers filter (id, coordinates): half the write
-    # time of the defaults on dictionary-encoded answers, and smaller files.
-    pq.write_table(
-        result, tmp, compression="zstd", compression_level=1, write_statistics=["id", "lon", "lat"]
-    )
+    pq.write_table(result, tmp, **PART_WRITE_OPTIONS)
     os.replace(tmp, target)
     return {
         "index": part.index,
@@ -223,8 +257,22 @@ def screen_partition(ctx: _Context, plan: _Plan, part: Partition) -> dict[str, A
     }
 
 
+def _project_columns(table: pa.Table, plan: _Plan) -> ProjectColumns | None:
+    """The partition's project-attribute columns, None when the input has none."""
+    if not any(plan.project_cols):
+        return None
+    return ProjectColumns(
+        *(None if c is None else table.column(c).combine_chunks() for c in plan.project_cols)
+    )
+
+
 def _screen_geometries(
-    ctx: _Context, plan: _Plan, table: pa.Table, ids: pa.Array, industry: pa.Array | None
+    ctx: _Context,
+    plan: _Plan,
+    table: pa.Table,
+    ids: pa.Array,
+    industry: pa.Array | None,
+    project: ProjectColumns | None,
 ) -> pa.Table:
     """Geometry input: points through the vectorised kernel, footprints row by row."""
     column = table.column(plan.geometry_col).combine_chunks()
@@ -240,10 +288,18 @@ def _screen_geometries(
     if plan.buffer_m == 0 and bool(np.all(is_point | ~valid)):
         x = np.where(valid, shapely.get_x(geoms), np.nan)
         y = np.where(valid, shapely.get_y(geoms), np.nan)
-        return bulk.screen_points(ctx.snapshot, ctx.catalogue, ids, x, y, industry, missing=~valid)
+        return bulk.screen_points(
+            ctx.snapshot, ctx.catalogue, ids, x, y, industry, missing=~valid, project=project
+        )
     buffers = np.full(len(geoms), plan.buffer_m)
-    return bulk.screen_footprints(
-        ctx.snapshot, ctx.catalogue, ids.to_pylist(), list(np.where(valid, geoms, None)), industry, buffers
+    return screen_footprints(
+        ctx.snapshot,
+        ctx.catalogue,
+        ids.to_pylist(),
+        list(np.where(valid, geoms, None)),
+        industry,
+        buffers,
+        project=project,
     )
 
 
@@ -282,6 +338,10 @@ def _resolve_plan(staged: StagedInput, options: BulkOptions, parts_dir: Path) ->
         crs=crs,
         buffer_m=options.buffer_m,
         parts_dir=str(parts_dir),
+        project_cols=tuple(
+            pick_column(cols, getattr(options, PROJECT_OPTIONS[f]), PROJECT_NAMES[f], f, PROJECT_OPTIONS[f])
+            for f in ATTRIBUTE_FIELDS
+        ),
     )
 
 
@@ -452,6 +512,26 @@ def _parts_on_disk(parts_dir: Path, staged: StagedInput) -> dict[int, dict[str, 
     return out
 
 
+def _warm_share(ctx: _Context, industry: str, share: int, shares: int) -> dict[Any, Any]:
+    return bulk.warm_verdicts(ctx.snapshot, ctx.catalogue, industry, share, shares)
+
+
+def _warm_verdicts(client: Any, context: Any, industry: str) -> None:
+    """Screen the places' verdicts for the job's one industry once, a share per worker, and give every
+    worker all of them: without this each worker screens every place itself (~10 ms each)."""
+    workers = list(client.scheduler_info()["workers"])
+    if len(workers) < 2:
+        return
+    shares = [
+        client.submit(_warm_share, context, industry, i, len(workers), workers=[w], pure=False)
+        for i, w in enumerate(workers)
+    ]
+    merged: dict[Any, Any] = {}
+    for future in shares:
+        merged.update(future.result())
+    client.run(bulk.seed_verdicts, merged)
+
+
 def _run_partitions(
     engine: Engine,
     client: Any,
@@ -470,6 +550,8 @@ def _run_partitions(
     if not todo:
         return "running"
     context = _scatter_context(client, snapshot, catalogue)
+    if plan.industry is not None and plan.geometry_col is None and plan.buffer_m == 0:
+        _warm_verdicts(client, context, plan.industry)
     futures = [
         client.submit(screen_partition, context, plan, p, key=f"bulk-{job_id}-{p.index}", pure=False)
         for p in todo

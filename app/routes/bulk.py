@@ -35,7 +35,20 @@ BULK_BODY_CEILING = 8 * 1024**3
 """The largest bulk upload any configuration may allow (``ZONING_BULK_MAX_UPLOAD_BYTES`` is bounded by it)."""
 router = APIRouter(tags=["bulk screening"])
 PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
-OPTION_FIELDS = ("id_col", "lon_col", "lat_col", "geometry_col", "industry_col", "industry", "crs", "as_of")
+OPTION_FIELDS = (
+    "id_col",
+    "lon_col",
+    "lat_col",
+    "geometry_col",
+    "industry_col",
+    "industry",
+    "crs",
+    "as_of",
+    "project_nature_col",
+    "has_outfall_col",
+    "cannot_avoid_col",
+    "state_major_col",
+)
 
 
 def _service(request: Request) -> BulkService:

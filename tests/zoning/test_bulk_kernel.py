@@ -16,7 +16,8 @@ from shapely import box
 from shapely.geometry import Point
 
 from zoning import coords
-from zoning.bulk import screen_footprints, screen_points, screen_site, to_storage_xy
+from zoning.bulk import screen_points, screen_site, to_storage_xy
+from zoning.bulk_footprints import screen_footprints
 from zoning.crs import BD09, GCJ02, WGS84, resolve_crs
 from zoning.industry import IndustryCatalogue
 from zoning.screening import ScreeningRequest, screen

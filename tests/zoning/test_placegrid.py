@@ -13,11 +13,13 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pyarrow as pa
 import shapely
 from shapely import LineString, Point, Polygon, box
 
+from zoning.bulk import screen_points, screen_site
 from zoning.crs import PLANAR_TRANSFORMER
-from zoning.placegrid import PlaceGrid, river_pairs
+from zoning.placegrid import PlaceGrid, locate_places, river_pairs
 from zoning.snapshot import (
     DivisionRecord,
     IndustrialParkRecord,
@@ -39,7 +41,7 @@ from zoning.vocabulary import (
     RuleEffect,
 )
 
-VERSION = VersionInfo(1, "hand", "手工", "hand", "published", date(2024, 1, 1), None, "b" * 64, True)
+VERSION = VersionInfo(1, "hand", "手工", "hand", "published", date(2024, 1, 1), None, "c" * 64, True)
 CITY = box(115.9, 28.6, 116.1, 28.7)
 
 
@@ -247,3 +249,41 @@ def test_points_on_cell_edges_and_corners_agree() -> None:
     lon = np.concatenate([gx.ravel(), gx.ravel() + d / 2, gx.ravel()])
     lat = np.concatenate([gy.ravel(), gy.ravel(), gy.ravel() + d / 2])  # corners, then edge midpoints
     assert _check(lon, lat) > 0
+
+
+def test_bulk_kernel_gives_the_exact_paths_answers_with_the_grid() -> None:
+    """``screen_points`` through the grid == the exact per-polygon path, row for row, on random
+    points, unit vertices and boundary points; a sample of verdicts == ``screen()`` on the row alone."""
+    from tests.zoning.test_bulk_kernel import CATALOGUE
+
+    rng = np.random.default_rng(13)
+    lon, lat = rng.uniform(115.89, 116.11, 3000), rng.uniform(28.59, 28.71, 3000)
+    vertices = shapely.get_coordinates(np.array([r.geometry for r in IRREGULAR.units.records], dtype=object))
+    lon = np.concatenate([lon, vertices[:, 0], [np.nan]])
+    lat = np.concatenate([lat, vertices[:, 1], [28.65]])
+    n = lon.size
+    ids = pa.array([str(i) for i in range(n)])
+    industry = pa.array([("2614", "M", None, "2614")[i % 4] for i in range(n)], pa.string())
+    fast = screen_points(IRREGULAR, CATALOGUE, ids, lon, lat, industry)
+    exact = screen_points(IRREGULAR, CATALOGUE, ids, lon, lat, industry, use_grid=False)
+    answers = [c for c in fast.column_names if c not in ("lon", "lat")]  # NaN != NaN in a list
+    assert fast.select(answers).to_pylist() == exact.select(answers).to_pylist()
+    assert fast.to_pylist()[-1]["error"] == "invalid_coordinate"
+    assert np.mean(GRID.classify(lon, lat) >= 0) > 0.6  # most rows did take the grid path
+    rows = fast.to_pylist()
+    for row in rows[::97]:
+        if row["verdict"] is None:
+            continue
+        alone = screen_site(
+            IRREGULAR, CATALOGUE, Point(row["lon"], row["lat"]), CATALOGUE.resolve(row["industry"])
+        )
+        assert (row["verdict"], row["finding_codes"]) == (alone.verdict, alone.finding_codes), row["id"]
+    assert {r["verdict"] for r in rows} >= {"prohibited", None}
+
+
+def test_a_nan_point_is_nowhere() -> None:
+    """NaN coordinates hold no record and stand within no river distance (GEOS refuses the distance)."""
+    nan = np.array([np.nan])
+    (place,) = locate_places(IRREGULAR, river_pairs(IRREGULAR), nan, np.array([28.65]))
+    assert place.units == place.divisions == place.industrial_parks == () and place.river_sides == (False,)
+    assert GRID.classify(nan, np.array([28.65]))[0] == -1
