@@ -79,7 +79,8 @@ class _KindCandidates:
 
     layer: _PointLayer
     table: np.ndarray
-    """int32 (cells, width): record indexes, padded with ``len(records)`` (a point at infinity)"""
+    """int32 (width, cells): row j holds every cell's j-th candidate (record index), padded with
+    ``len(records)`` (a point at infinity); a row per rank keeps each gather contiguous"""
     counts: np.ndarray
     """candidates per cell (the table's row i holds counts[i] indexes, then padding)"""
     px: np.ndarray
@@ -120,6 +121,7 @@ def _candidates(layer: _PointLayer, boxes: tuple[np.ndarray, ...]) -> _KindCandi
     table = np.full((len(balls), width), m, dtype=np.int32)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     table[owner, np.arange(owner.size) - starts[owner]] = index
+    table = np.ascontiguousarray(table.T)
     px = np.concatenate([coords[:, 0], [np.inf]])
     py = np.concatenate([coords[:, 1], [np.inf]])
     small = counts.astype(np.uint8 if width < 256 else np.int32)  # radix-sortable (see _nearest_in_cells)
@@ -140,21 +142,23 @@ def _nearest_in_cells(
     for width in np.flatnonzero(np.diff(bounds)).tolist():
         members = order[bounds[width] : bounds[width + 1]]
         rows = cells[members]
-        if width == 1:  # most cells: one candidate, nothing to compare
-            first = c.table[rows, 0]
-            dx = c.px[first] - x[members]
-            dy = c.py[first] - y[members]
-            index[members] = first
-            distance[members] = np.sqrt(dx * dx + dy * dy)
-            continue
-        cand = c.table[rows, :width]
-        dx = c.px[cand] - x[members, None]
-        dy = c.py[cand] - y[members, None]
-        d2 = dx * dx + dy * dy
-        k = np.argmin(d2, axis=1)
-        at = np.arange(k.size)
-        index[members] = cand[at, k]
-        distance[members] = np.sqrt(d2[at, k])
+        xm, ym = x[members], y[members]
+        # A running minimum over the candidate columns (whole-column operations, faster than an
+        # argmin along short rows); strict < keeps the first of equals, as argmin and the KD-tree.
+        best_index = c.table[0][rows]
+        dx = c.px[best_index] - xm
+        dy = c.py[best_index] - ym
+        best = dx * dx + dy * dy
+        for j in range(1, width):
+            candidate = c.table[j][rows]
+            dx = c.px[candidate] - xm
+            dy = c.py[candidate] - ym
+            d2 = dx * dx + dy * dy
+            better = d2 < best
+            best = np.where(better, d2, best)
+            best_index = np.where(better, candidate, best_index)
+        index[members] = best_index
+        distance[members] = np.sqrt(best)
     return index, distance
 
 
@@ -187,7 +191,7 @@ class NearestCells:
             hit = []
             for kind, c in self.kinds.items():
                 width = int(c.counts[cell])
-                row_index = c.table[cell, :width]
+                row_index = c.table[:width, cell]
                 row = zip(row_index.tolist(), c.px[row_index].tolist(), c.py[row_index].tolist(), strict=True)
                 hit.append((kind, tuple(row)))
             self._scalar[cell] = hit

@@ -47,7 +47,7 @@ def test_a_far_point_behind_a_near_one_is_no_candidate() -> None:
     frame = CellFrame(115.9, 28.6, 0.005, 0.005, 1, 1)
     cells = NearestCells.build(snapshot, frame)
     candidates = cells.kinds[MonitoringKind.AIR]
-    assert candidates.table[0, : candidates.counts[0]].tolist() == [0]
+    assert candidates.table[: candidates.counts[0], 0].tolist() == [0]
 
 
 def test_candidates_give_the_brute_force_nearest_everywhere() -> None:
