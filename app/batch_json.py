@@ -79,6 +79,7 @@ def json_body(snapshot: ZoningSnapshot, batch: PlacedBatch, ids: list[str]) -> b
     key_parts = np.array([_key_part(snapshot, k, bool(kinds)) for k in batch.keys], dtype=object)
     outside_key = np.array([k.unit < 0 for k in batch.keys] or [False])
     outside = outside_key[batch.key]
+    outside_at = np.flatnonzero(outside).tolist()
     # Each point is the join of its slots; constant text rides on a neighbouring slot (the next
     # point's '{"id":' on this point's closing braces) so that there are few pieces to join.
     slots: list[list[Any]] = [
@@ -96,12 +97,13 @@ def json_body(snapshot: ZoningSnapshot, batch: PlacedBatch, ids: list[str]) -> b
             for r in records
         ]
         head_of = np.array([*heads, b""], dtype=object)
-        texts = np.array(_numbers(np.round(distance, 1)), dtype=object)
-        if outside.any():
+        texts = _numbers(np.round(distance, 1))
+        if outside_at:
             index = np.where(outside, len(records), index)
-            texts[outside] = b""
+            for i in outside_at:  # points outside the city have no nearest points (few: a loop)
+                texts[i] = b""
         slots.append(head_of[index].tolist())
-        slots.append(texts.tolist())
+        slots.append(texts)
     close = b"}}}" if kinds else b""  # the last kind's object, the nearest points, the point
     end = np.array([close + b',{"id":', b',{"id":'], dtype=object)  # inside, outside
     ends = end[outside.astype(np.int64)].tolist()
