@@ -28,7 +28,14 @@ from shapely.geometry.base import BaseGeometry
 
 from zoning import coords
 from zoning import crs as crs_mod
-from zoning.bulk_classes import class_labels, factorize, place_table, point_classes, verdict_keys
+from zoning.bulk_classes import (
+    PointClasses,
+    class_labels,
+    factorize,
+    place_table,
+    point_classes,
+    verdict_keys,
+)
 from zoning.bulk_project import ProjectColumns, attributes, project_codes
 from zoning.compliance import Assessment
 from zoning.crs import InputCrs
@@ -357,6 +364,39 @@ def seed_verdicts(entries: dict[tuple[str, int, str, int], SiteVerdict]) -> None
         _VERDICT_CACHE.update(entries)
 
 
+_LABELS = {
+    "boundary_units": ("units", "{r.code}"),
+    "water_protection_zones": ("water_zones", "{r.source_code}:{r.grade.value}"),
+    "ecological_redline": ("redlines", "{r.code}"),
+    "nature_reserve_zones": ("reserve_zones", "{r.reserve_code}:{r.zone.value}"),
+    "industrial_parks": ("industrial_parks", "{r.code}"),
+}
+"""The ``;``-joined label columns: (layer, label of one record)."""
+
+
+def _location_columns(
+    snapshot: ZoningSnapshot, classes: PointClasses, located: pa.Buffer | None
+) -> dict[str, pa.Array]:
+    """Unit, division and zone columns by class lookup; ``located``: the validity of rows in the city
+    (every location column is null exactly outside it)."""
+    of_row, first = classes.of_row, classes.unit_first
+    units = [snapshot.units.records[u] if u >= 0 else None for u in first]
+    columns = {
+        "division_code": _dictionary(of_row, [u.division_code if u else None for u in units], located),
+        "unit_code": _dictionary(of_row, [u.code if u else None for u in units], located),
+        "unit_name_zh": _dictionary(of_row, [u.name_zh if u else None for u in units], located),
+        "unit_class": _dictionary(of_row, [u.control_class.value if u else None for u in units], located),
+    }
+    for column, (layer, fmt) in _LABELS.items():
+        lists = class_labels(snapshot, classes, layer, fmt)
+        labels = [
+            ";".join(items[1:] if column == "boundary_units" else items) if first[c] >= 0 else None
+            for c, items in enumerate(lists)
+        ]
+        columns[column] = _dictionary(of_row, labels, located)
+    return columns
+
+
 def screen_points(
     snapshot: ZoningSnapshot,
     catalogue: IndustryCatalogue,
@@ -383,37 +423,12 @@ def screen_points(
     of_row = classes.of_row
     unit_first = classes.unit_first[of_row]
     inside = unit_first >= 0
-    records = snapshot.units.records
-    first = classes.unit_first
-    located = _validity(~inside)  # every location column is null exactly outside the city
     columns: dict[str, pa.Array] = {
         "id": pc.cast(ids, pa.string()),
         "lon": pa.array(lon),
         "lat": pa.array(lat),
-        "division_code": _dictionary(
-            of_row, [records[u].division_code if u >= 0 else None for u in first], located
-        ),
-        "unit_code": _dictionary(of_row, [records[u].code if u >= 0 else None for u in first], located),
-        "unit_name_zh": _dictionary(of_row, [records[u].name_zh if u >= 0 else None for u in first], located),
-        "unit_class": _dictionary(
-            of_row, [records[u].control_class.value if u >= 0 else None for u in first], located
-        ),
+        **_location_columns(snapshot, classes, _validity(~inside)),
     }
-    formats = {
-        "boundary_units": ("units", "{r.code}"),
-        "water_protection_zones": ("water_zones", "{r.source_code}:{r.grade.value}"),
-        "ecological_redline": ("redlines", "{r.code}"),
-        "nature_reserve_zones": ("reserve_zones", "{r.reserve_code}:{r.zone.value}"),
-        "industrial_parks": ("industrial_parks", "{r.code}"),
-    }
-    for column, (layer, fmt) in formats.items():
-        lists = class_labels(snapshot, classes, layer, fmt)
-        labels = [
-            ";".join(items[1:] if column == "boundary_units" else items) if first[c] >= 0 else None
-            for c, items in enumerate(lists)
-        ]
-        columns[column] = _dictionary(of_row, labels, located)
-
     ind_codes, resolved, given = _resolve_industries(catalogue, industry, n)
     columns["industry"] = _dictionary(ind_codes, given)
     known = np.array([r is not None for r in resolved] + [False], dtype=bool)[ind_codes]

@@ -42,7 +42,7 @@ from zoning.bulk_project import ProjectColumns, attributes, project_codes
 from zoning.crs import to_planar
 from zoning.industry import IndustryCatalogue
 from zoning.screening import MAX_BUFFER_M
-from zoning.screening_rules import redline_under_specific_law, share_outside
+from zoning.screening_rules import redline_under_specific_law, share_outside, specific_law_cover
 from zoning.snapshot import ZoningSnapshot
 
 LOCATION_LAYERS = ("units", "water_zones", "redlines", "reserve_zones", "industrial_parks")
@@ -107,11 +107,47 @@ def _within_rounded(
     """``round(distance, 2) <= limit`` per footprint, as ``zoning.screening_rules`` rounds it: a
     prepared ``dwithin`` decides every footprint farther than 6 mm from the rounding edge, the exact
     rounded distance the few within it."""
-    sure = shapely.dwithin(river, planar, limit - 0.006) if limit >= 0.006 else np.zeros(planar.size, bool)
-    maybe = shapely.dwithin(river, planar, limit + 0.006) & ~sure
-    for i in np.flatnonzero(maybe).tolist():
-        sure[i] = round(float(planar[i].distance(river)), 2) <= limit
-    return sure
+    out = shapely.dwithin(river, planar, limit + 0.006)
+    near = np.flatnonzero(out)
+    if limit >= 0.006:
+        out[near] = shapely.dwithin(river, planar[near], limit - 0.006)
+    else:
+        out[near] = False
+    for i in near[~out[near]].tolist():
+        out[i] = round(float(planar[i].distance(river)), 2) <= limit
+    return out
+
+
+_PLANAR: dict[int, tuple[Any, npt.NDArray[np.object_]]] = {}
+_PLANAR_LOCK = threading.Lock()
+
+
+def _planar(layer: Any) -> npt.NDArray[np.object_]:
+    """A layer's EPSG:4548 geometries as an array, prepared once per worker (an unpickled snapshot
+    arrives unprepared; in-place preparation from two threads aborts GEOS, hence the lock)."""
+    found = _PLANAR.get(id(layer))
+    if found is None or found[0] is not layer:  # the layer is kept in the entry: its id is not reused
+        with _PLANAR_LOCK:
+            found = _PLANAR.get(id(layer))
+            if found is None or found[0] is not layer:
+                geoms = np.array(layer.planar, dtype=object)
+                shapely.prepare(geoms)
+                if len(_PLANAR) > 64:
+                    _PLANAR.clear()
+                found = _PLANAR[id(layer)] = (layer, geoms)
+    return found[1]
+
+
+def _within(
+    layer: Any, planar: npt.NDArray[np.object_], buffers: FloatArray, reach: npt.NDArray[np.object_]
+) -> tuple[IntArray, IntArray]:
+    """(row, record) pairs with ``dwithin(record, footprint, buffer)`` — the candidates of
+    ``zoning.screening._area_hits`` — asked of the record's prepared geometry for the pairs whose
+    boxes (the footprint's widened by its buffer) meet: the same predicate, without an unprepared
+    distance per pair."""
+    rows, recs = layer.planar_tree.query(reach)
+    keep = shapely.dwithin(_planar(layer)[recs], planar[rows], buffers[rows])
+    return rows[keep], recs[keep]
 
 
 def _zone_facts(
@@ -120,16 +156,19 @@ def _zone_facts(
     """XOR into ``key`` the records each footprint lies in and those only its buffer reaches (or it
     only touches), per screened layer; return the (row, record) pairs it lies in, per layer."""
     touched: dict[str, tuple[IntArray, IntArray]] = {}
+    minx, miny, maxx, maxy = shapely.bounds(planar).T
+    reach = shapely.box(minx - buffers, miny - buffers, maxx + buffers, maxy + buffers)
     for salt, name in enumerate(ZONE_LAYERS, start=1):
         layer = snapshot.layer(name)
         empty = np.zeros(0, dtype=np.int64)
         touched[name] = (empty, empty)
         if name in snapshot.missing_layers or not layer.records:
             continue  # no_data (or no record): the same for every footprint
-        rows, recs = layer.planar_tree.query(planar, predicate="dwithin", distance=buffers)
-        footprints, geoms = planar[rows], np.array(layer.planar, dtype=object)[recs]
-        # zoning.screening._area_hits: a hit is "footprint" when it intersects and does not only touch.
-        lies_in = shapely.intersects(footprints, geoms) & ~shapely.touches(footprints, geoms)
+        rows, recs = _within(layer, planar, buffers, reach)
+        footprints, geoms = planar[rows], _planar(layer)[recs]
+        # zoning.screening._area_hits: a hit is "footprint" when it intersects and does not only touch
+        # (both predicates symmetric: asked of the record's prepared geometry).
+        lies_in = shapely.intersects(geoms, footprints) & ~shapely.touches(geoms, footprints)
         words = _words(2 * len(layer.records), salt)
         _xor_rows(key, rows[lies_in], words[recs[lies_in]])
         if name != "units":  # a unit only the buffer reaches feeds no rule; a protected zone does
@@ -144,8 +183,7 @@ def _context_facts(snapshot: ZoningSnapshot, planar: npt.NDArray[np.object_], ke
     parks = snapshot.industrial_parks
     if "industrial_parks" not in snapshot.missing_layers and parks.records:
         rows, recs = parks.planar_tree.query(planar, predicate="intersects")
-        geoms = np.array(parks.planar, dtype=object)[recs]
-        inside = ~shapely.touches(planar[rows], geoms)
+        inside = ~shapely.touches(_planar(parks)[recs], planar[rows])
         _xor_rows(key, rows[inside], _words(len(parks.records), 11)[recs[inside]])
     lakes = list((snapshot.lakes or {}).values())
     for k, lake in enumerate(lakes):
@@ -161,24 +199,41 @@ def _context_facts(snapshot: ZoningSnapshot, planar: npt.NDArray[np.object_], ke
 
 
 def _specific_law_rows(
-    snapshot: ZoningSnapshot, geoms: npt.NDArray[np.object_], touched: dict[str, tuple[IntArray, IntArray]]
+    snapshot: ZoningSnapshot, planar: npt.NDArray[np.object_], touched: dict[str, tuple[IntArray, IntArray]]
 ) -> npt.NDArray[np.bool_]:
     """Per footprint: its red-line part lies wholly in the water-source zones / reserves it lies in
     (``screening_rules.redline_under_specific_law``), asked only of those that lie in both."""
-    out = np.zeros(geoms.size, dtype=bool)
+    out = np.zeros(planar.size, dtype=bool)
     red_rows, _ = touched["redlines"]
     candidates = np.intersect1d(
         red_rows, np.concatenate([touched["water_zones"][0], touched["reserve_zones"][0]])
     )
 
-    def records(name: str, i: int) -> list[Any]:
-        rows, recs = touched[name]
-        layer = snapshot.layer(name)
-        return [layer.records[j] for j in sorted(recs[rows == i].tolist())]
+    wanted = set(candidates.tolist())
+    by_row: dict[str, dict[int, list[int]]] = {}
+    for name in ("redlines", "water_zones", "reserve_zones"):
+        by_row[name] = {}
+        for i, j in zip(*(a.tolist() for a in touched[name]), strict=True):
+            if i in wanted:
+                by_row[name].setdefault(i, []).append(j)
 
+    def records(name: str, i: int) -> list[BaseGeometry]:
+        # The snapshot's EPSG:4548 geometries: ``to_planar`` of the records, as screening computes them.
+        planar_geoms = snapshot.layer(name).planar
+        return [planar_geoms[j] for j in sorted(by_row[name].get(i, []))]
+
+    covers: dict[tuple[tuple[int, ...], tuple[int, ...]], BaseGeometry | None] = {}
     for i in candidates.tolist():
-        specific = records("water_zones", i) + records("reserve_zones", i)
-        out[i] = redline_under_specific_law(geoms[i], records("redlines", i), specific)
+        which = (
+            tuple(sorted(by_row["water_zones"].get(i, []))),
+            tuple(sorted(by_row["reserve_zones"].get(i, []))),
+        )
+        if which not in covers:
+            cover = specific_law_cover(records("water_zones", i) + records("reserve_zones", i))
+            if cover is not None:
+                shapely.prepare(cover)  # a prepared ``covers`` gives the same answer, faster
+            covers[which] = cover
+        out[i] = redline_under_specific_law(planar[i], records("redlines", i), covers[which])
     return out
 
 
@@ -219,7 +274,7 @@ def place_keys(snapshot: ZoningSnapshot, geoms: npt.NDArray[np.object_], buffers
         outside[i] = share_outside(geoms[i], snapshot.city) is not None
     flags = _words(3, 14)
     key ^= np.where(outside, flags[0], np.uint64(0))
-    key ^= np.where(_specific_law_rows(snapshot, geoms, touched), flags[1], np.uint64(0))
+    key ^= np.where(_specific_law_rows(snapshot, planar, touched), flags[1], np.uint64(0))
     linear = np.isin(shapely.get_type_id(geoms), (1, 2, 5))  # LineString, LinearRing, MultiLineString
     key ^= np.where(linear, flags[2], np.uint64(0))
     return key
@@ -265,8 +320,10 @@ def screen_footprints(
     """Screen footprints (EPSG:4490) as ``screen_site`` screens each alone; one answer row per input row.
 
     The layers each footprint lies in are found with one tree query per layer for the whole
-    partition. Rows without an industry are screened against the location only (``verdict`` null).
-    ``project``: the per-row project-attribute columns (``zoning.bulk_project``).
+    partition; the verdict is screened once per distinct (place key, industry, project attributes)
+    — :func:`place_keys` — and cached per worker. Rows without an industry are screened against
+    the location only (``verdict`` null). ``project``: the per-row project-attribute columns
+    (``zoning.bulk_project``).
     """
     _prepared(snapshot)
     n = len(geometries)
@@ -324,7 +381,6 @@ def _verdicts(
     if todo.size == 0:
         return []
     place = place_keys(snapshot, geoms[todo], buffers[todo])
-    industry = resolved  # index → ResolvedIndustry
     frame = pd.DataFrame({"place": place, "industry": ind_codes[todo], "project": project_code[todo]})
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
     first = np.zeros(len(uniques), dtype=np.int64)
@@ -332,7 +388,7 @@ def _verdicts(
     answers: list[SiteVerdict] = []
     for r in first.tolist():
         i = int(todo[r])
-        ind = industry[int(ind_codes[i])]
+        ind = resolved[int(ind_codes[i])]
         cache_key = (snapshot.version.checksum, int(place[r]), ind.code, int(project_code[i]))
         found = _CACHE.get(cache_key)
         if found is None:

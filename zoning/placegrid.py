@@ -191,7 +191,10 @@ def _first_cells(flat: npt.NDArray[np.int32], n: int) -> npt.NDArray[np.int64]:
     """The first cell (raster order) of each component 1…n (label 0: the mixed cells)."""
     # ndimage numbers components in raster order, so the running maximum rises at each first cell;
     # checked, with the general (sorting) way as the fallback.
-    rises = np.flatnonzero(np.diff(np.maximum.accumulate(flat), prepend=0) > 0)
+    running = np.maximum.accumulate(flat)
+    rises = np.flatnonzero(running[1:] > running[:-1]) + 1
+    if running.size and running[0] > 0:
+        rises = np.concatenate([np.zeros(1, dtype=rises.dtype), rises])
     if rises.size == n and np.array_equal(flat[rises], np.arange(1, n + 1)):
         return rises
     labels, first = np.unique(flat, return_index=True)

@@ -18,7 +18,7 @@ A new rule table is plugged in by adding a source here or passing ``rules=`` to 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, cast
@@ -46,6 +46,7 @@ __all__ = [
     "redline_under_specific_law",
     "rules_outcome",
     "share_outside",
+    "specific_law_cover",
     "statute_and_access_rules",
 ]
 
@@ -128,31 +129,37 @@ def clause_context(context: RuleContext) -> ClauseContext:
     )
 
 
+def specific_law_cover(specific_zones: Sequence[BaseGeometry]) -> BaseGeometry | None:
+    """The water-source zones and nature-reserve zones a footprint lies in (EPSG:4548), as the one
+    area :func:`redline_under_specific_law` tests against; None when there are none."""
+    zones = list(specific_zones)
+    # 1 cm tolerance: the red line and the zones are drawn from the same boundaries.
+    return shapely.union_all(zones).buffer(0.01) if zones else None
+
+
 def redline_under_specific_law(
-    footprint: BaseGeometry, redlines: Iterable[Any], specific_zones: Iterable[Any]
+    footprint: BaseGeometry, redlines: Sequence[BaseGeometry], cover: BaseGeometry | None
 ) -> bool:
-    """Whether the footprint's (EPSG:4490) part in the red-line records lies wholly in the given
-    water-source-zone and nature-reserve records.
+    """Whether the footprint's part in the red line lies wholly in the ``cover`` of the water-source
+    and nature-reserve zones it lies in (:func:`specific_law_cover`; all in EPSG:4548).
 
     自然资发〔2022〕142号 一、（一）: inside those zones the laws on them govern, not the red-line notice.
     """
-    planar = to_planar(footprint)
-    red = shapely.union_all([planar.intersection(to_planar(r.geometry)) for r in redlines])
-    specific = [to_planar(z.geometry) for z in specific_zones]
-    if red.is_empty or not specific:
+    red = shapely.union_all([footprint.intersection(r) for r in redlines])
+    if red.is_empty or cover is None:
         return False
-    # 1 cm tolerance: the red line and the zones are drawn from the same boundaries.
-    return bool(shapely.union_all(specific).buffer(0.01).covers(red))
+    return bool(cover.covers(red))
 
 
 def _redline_under_specific_law(context: RuleContext, redline_hits: Iterable[LayerHit]) -> bool:
     specific = [
-        h.record
+        to_planar(h.record.geometry)
         for name in ("water_protection_zones", "nature_reserve_zones")
         if (r := context.layers.get(name)) is not None
         for h in r.touched
     ]
-    return redline_under_specific_law(context.request.footprint, [h.record for h in redline_hits], specific)
+    red = [to_planar(h.record.geometry) for h in redline_hits]
+    return redline_under_specific_law(to_planar(context.request.footprint), red, specific_law_cover(specific))
 
 
 def _zone_hits(context: RuleContext) -> list[tuple[ZoneHit, str]]:

@@ -522,14 +522,20 @@ def _warm_verdicts(client: Any, context: Any, industry: str) -> None:
     workers = list(client.scheduler_info()["workers"])
     if len(workers) < 2:
         return
+    # a share per worker (another may take it over if one is lost); a failure costs speed only
     shares = [
-        client.submit(_warm_share, context, industry, i, len(workers), workers=[w], pure=False)
+        client.submit(
+            _warm_share, context, industry, i, len(workers), workers=[w], allow_other_workers=True, pure=False
+        )
         for i, w in enumerate(workers)
     ]
     merged: dict[Any, Any] = {}
-    for future in shares:
-        merged.update(future.result())
-    client.run(bulk.seed_verdicts, merged)
+    try:
+        for future in shares:
+            merged.update(future.result())
+        client.run(bulk.seed_verdicts, merged)
+    except Exception:  # the partitions screen what is missing themselves
+        log.warning("bulk: verdicts not pre-screened", exc_info=True)
 
 
 def _run_partitions(

@@ -35,6 +35,7 @@ from geodata.database import make_engine
 from tests.conftest import ROOT, settings_for
 
 INDUSTRIES = ["2614", "3011", "C", ""]
+ASSESSMENTS = ("non_compliant", "needs_review", "compliant", "not_applicable")
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +128,9 @@ def test_2000_rows_agree_with_locate_and_screenings(
         assert row["nature_reserve_zones"] == ";".join(
             f"{z['reserve_code']}:{z['zone']}" for z in loc["nature_reserve_zones"]
         )
+        if inside % 10 == 0:  # the batch answer has no parks: GET /v1/locate for a sample
+            one = api.get("/v1/locate", params={"lon": row["lon"], "lat": row["lat"]}).json()
+            assert row["industrial_parks"] == ";".join(p["code"] for p in one["industrial_parks"])
     assert 1000 < inside < 2000  # the box is larger than the city: both kinds are exercised
 
     screened = 0
@@ -152,6 +156,10 @@ def test_2000_rows_agree_with_locate_and_screenings(
             severities.count("notice"),
         )
         assert len(row["finding_codes"].split(";")) == len(result["findings"])
+        assessed = [c["assessment"] for c in result["compliance"]]
+        assert tuple(row[f"compliance_{a}"] for a in ASSESSMENTS) == tuple(
+            assessed.count(a) for a in ASSESSMENTS
+        )
         screened += 1
     assert screened > 700
 
@@ -180,6 +188,51 @@ def test_bad_rows_come_back_with_their_error(engine: Engine, dask_client: Client
     assert out["ok"]["verdict"] is not None and out["南昌"]["verdict"] is None
     summary = (tmp_path / "bad.parquet.summary.json").read_text(encoding="utf-8")
     assert '"rows_error": 5' in summary
+
+
+def test_project_attributes_per_row_reach_the_verdict(
+    engine: Engine, dask_client: Client, api: TestClient, tmp_path: Path
+) -> None:
+    """Per-row project attributes (a default-named column and one named by its option) give each row
+    the verdict ``POST /v1/screenings`` gives the same site with the same ``project``; a cell that is
+    not an accepted value is the row's ``invalid_attribute`` error."""
+    site = {"经度": "115.95", "纬度": "28.62", "行业代码": "2614"}
+    rows = [
+        {"编号": "new", **site, "建设性质": "新建", "outfall?": "否"},
+        {"编号": "rebuild-outfall", **site, "建设性质": "rebuild", "outfall?": "yes"},
+        {"编号": "undeclared", **site, "建设性质": "", "outfall?": ""},
+        {"编号": "bad-nature", **site, "建设性质": "拆除", "outfall?": "no"},
+        {"编号": "bad-outfall", **site, "建设性质": "new", "outfall?": "sometimes"},
+    ]
+    source = _write_csv(tmp_path / "attrs.csv", rows)
+    out = {
+        r["id"]: r
+        for r in _run(engine, dask_client, source, tmp_path / "attrs.parquet", has_outfall_col="outfall?")
+    }
+    assert out["bad-nature"]["error"] == out["bad-outfall"]["error"] == "invalid_attribute"
+    assert out["bad-nature"]["verdict"] is None
+    for key, project in (
+        ("new", {"project_nature": "new", "has_outfall": False}),
+        ("rebuild-outfall", {"project_nature": "rebuild", "has_outfall": True}),
+        ("undeclared", {}),
+    ):
+        r = api.post(
+            "/v1/screenings",
+            json={
+                "footprint": {"type": "Point", "coordinates": [115.95, 28.62]},
+                "industry": "2614",
+                **project,
+            },
+        )
+        assert r.status_code == 201, r.text
+        result = r.json()["result"]
+        assert out[key]["error"] is None
+        assert out[key]["verdict"] == result["verdict"], key
+        assert out[key]["finding_codes"].count(";") + 1 == len(result["findings"]), key
+        assessed = [c["assessment"] for c in result["compliance"]]
+        assert tuple(out[key][f"compliance_{a}"] for a in ASSESSMENTS) == tuple(
+            assessed.count(a) for a in ASSESSMENTS
+        )
 
 
 def _cli(*args: str) -> list[str]:

@@ -189,3 +189,99 @@ def test_red_line_under_the_water_law_is_its_own_place_fact() -> None:
     # By hand: inside, the red-line row is a notice (deferring to the water law); across, the red
     # line's own row applies instead. So the notices differ by one.
     assert answers[0].counts[2] == answers[1].counts[2] + 1
+
+
+def test_a_chemical_park_is_its_own_place_fact() -> None:
+    """A city-wide clause "化工园区外禁止新建化工项目" (prohibit 26 outside a recognised chemical park)
+    and a recognised chemical park CP1 inside the East unit: two footprints in the East unit alone,
+    one in CP1 and one outside it, differ only in that fact. By hand: outside → the clause applies
+    (prohibited); inside → its condition is not met (not applicable, permitted)."""
+    city = box(115.9, 28.6, 116.1, 28.7)
+    snap = ZoningSnapshot.build(
+        VersionInfo(1, "hand", "手工", "hand", "published", date(2024, 1, 1), None, "c" * 64, True),
+        city=city,
+        divisions=[DivisionRecord("360100", "南昌市", "Nanchang", "city", city)],
+        units=[
+            UnitRecord("ZH36010010001", "西单元", "West", ControlClass.PRIORITY, "360101", WEST),
+            UnitRecord("ZH36010030001", "东单元", "East", ControlClass.GENERAL, "360102", EAST),
+        ],
+        industrial_parks=[
+            IndustrialParkRecord("CP1", "化工园", "Chem", ParkLevel.PROVINCIAL, True, ("26",), PARK)
+        ],
+        rules=[
+            RuleRecord(
+                None,
+                RuleDimension.SPATIAL_LAYOUT,
+                1,
+                "化工园区外禁止新建化工项目。",
+                RuleEffect.PROHIBIT,
+                ("26",),
+                {"outside_chemical_park": True},
+            )
+        ],
+    )
+    in_park = box(116.065, 28.665, 116.07, 28.67)
+    outside = box(116.02, 28.62, 116.025, 28.625)
+    geoms = np.array([in_park, outside], dtype=object)
+    keys = place_keys(snap, geoms, np.zeros(2))
+    assert keys[0] != keys[1]
+    rows = screen_footprints(
+        snap, CATALOGUE, ["in", "out"], list(geoms), pa.array(["2614", "2614"])
+    ).to_pylist()
+    assert [r["verdict"] for r in rows] == ["permitted", "prohibited"]
+    assert [r["compliance_not_applicable"] for r in rows] == [1, 0]
+    for row, geom in zip(rows, geoms, strict=True):
+        assert (
+            row["finding_codes"]
+            == screen_site(snap, CATALOGUE, geom, CATALOGUE.resolve("2614")).finding_codes
+        )
+
+
+def test_a_lake_reached_is_its_own_place_fact() -> None:
+    """An East-unit clause "禁止在军山湖保护范围内新建排放污染物的建设项目" (prohibit, naming no
+    industry, condition ``lakes: [军山湖]``) and two lakes' water surfaces in the East unit. Three
+    footprints in the East unit alone differ only in the lakes they reach. By hand
+    (``zoning.conditions._lakes``, ``zoning.compliance``): on 军山湖 the condition is met and a
+    prohibition naming no industry needs review (conditional); on 青岚湖 it is not met (not
+    applicable: permitted); on land no lake is reached, which the water-surface layer cannot tell
+    from "outside the protection range": cannot be evaluated, a place fact → conditional."""
+    city = box(115.9, 28.6, 116.1, 28.7)
+    snap = ZoningSnapshot.build(
+        VersionInfo(1, "hand", "手工", "hand", "published", date(2024, 1, 1), None, "d" * 64, True),
+        city=city,
+        divisions=[DivisionRecord("360100", "南昌市", "Nanchang", "city", city)],
+        units=[
+            UnitRecord("ZH36010010001", "西单元", "West", ControlClass.PRIORITY, "360101", WEST),
+            UnitRecord("ZH36010030001", "东单元", "East", ControlClass.GENERAL, "360102", EAST),
+        ],
+        lakes={"军山湖": box(116.03, 28.63, 116.05, 28.65), "青岚湖": box(116.06, 28.63, 116.08, 28.65)},
+        rules=[
+            RuleRecord(
+                "ZH36010030001",
+                RuleDimension.SPATIAL_LAYOUT,
+                1,
+                "禁止在军山湖保护范围内新建排放污染物的建设项目。",
+                RuleEffect.PROHIBIT,
+                (),
+                {"lakes": ["军山湖"]},
+            )
+        ],
+    )
+    geoms = np.array(
+        [
+            box(116.035, 28.635, 116.04, 28.64),  # on 军山湖
+            box(116.065, 28.635, 116.07, 28.64),  # on 青岚湖
+            box(116.02, 28.61, 116.025, 28.615),  # on land
+        ],
+        dtype=object,
+    )
+    keys = place_keys(snap, geoms, np.zeros(3))
+    assert len(set(keys.tolist())) == 3
+    rows = screen_footprints(
+        snap, CATALOGUE, ["a", "b", "c"], list(geoms), pa.array(["2614"] * 3)
+    ).to_pylist()
+    assert [r["verdict"] for r in rows] == ["conditional", "permitted", "conditional"]
+    assert [r["compliance_not_applicable"] for r in rows] == [0, 1, 0]
+    for row, geom in zip(rows, geoms, strict=True):
+        alone = screen_site(snap, CATALOGUE, geom, CATALOGUE.resolve("2614"))
+        assert (row["verdict"], row["finding_codes"]) == (alone.verdict, alone.finding_codes)

@@ -287,3 +287,12 @@ def test_a_nan_point_is_nowhere() -> None:
     (place,) = locate_places(IRREGULAR, river_pairs(IRREGULAR), nan, np.array([28.65]))
     assert place.units == place.divisions == place.industrial_parks == () and place.river_sides == (False,)
     assert GRID.classify(nan, np.array([28.65]))[0] == -1
+
+
+def test_first_cell_of_each_component() -> None:
+    """By hand: label k's first cell in raster order; labels out of raster order take the general way."""
+    from zoning.placegrid import _first_cells
+
+    assert _first_cells(np.array([1, 1, 0, 2, 0, 3], dtype=np.int32), 3).tolist() == [0, 3, 5]
+    assert _first_cells(np.array([0, 0, 1, 2, 2, 1], dtype=np.int32), 2).tolist() == [2, 3]
+    assert _first_cells(np.array([2, 2, 0, 1], dtype=np.int32), 2).tolist() == [3, 0]
