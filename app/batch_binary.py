@@ -174,7 +174,9 @@ def write_table(table: pa.Table, media_type: str) -> bytes:
         with ipc.new_stream(sink, table.schema) as writer:
             writer.write_table(table)
     else:
-        # No column statistics: min/max of a million answer rows cost as much as the encoding and
-        # serve no reader of a one-off answer file.
-        pq.write_table(table, sink, compression="snappy", write_statistics=False)
+        # No column statistics (min/max of a million answer rows cost as much as the encoding and
+        # serve no reader of a one-off answer file), and a dictionary only for the code columns:
+        # tried on coordinates and distances, which hardly repeat, it is built and then dropped.
+        codes = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+        pq.write_table(table, sink, compression="snappy", write_statistics=False, use_dictionary=codes)
     return sink.getvalue().to_pybytes()
