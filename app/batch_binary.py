@@ -9,9 +9,9 @@ when none), ``nearest_<kind>_code`` and ``nearest_<kind>_distance_m`` per monito
 (planar EPSG:4548, metres, 0.1 m) and ``error`` (``outside_city`` or null). The dataset version
 (label, checksum) and the distance method travel in the schema metadata.
 
-Columns are built from the batch kernel's index arrays without a Python loop per point: codes
-and classes are dictionary arrays over the snapshot's records (the answer fragments per unit and
-zone); only points inside a zone (few) get a string built for them.
+Columns are built from the batch's index arrays without a Python loop per point: codes and
+classes are dictionary arrays over the snapshot's records, and the zone columns dictionary arrays
+over the batch keys (``zoning.locate_index``: one string per distinct unit-and-zones answer).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from zoning.crs import PLANAR_CRS
 from zoning.errors import InvalidCoordinate, InvalidInput
-from zoning.locate import BatchLocation
+from zoning.locate_index import PlacedBatch
 from zoning.snapshot import ZoningSnapshot
 from zoning.vocabulary import MonitoringKind
 
@@ -89,25 +89,30 @@ def table_points(table: pa.Table, crs: str | None) -> tuple[pa.ChunkedArray | No
 
 
 def _dictionary(indices: np.ndarray, values: list[str]) -> pa.DictionaryArray:
-    """Per-point codes as a dictionary array: indices into the records' values, null where -1."""
+    """Per-point codes as a dictionary array: indices into the records' values, null where -1.
+
+    The indices are as narrow as the dictionary allows (a few hundred codes: int16), which halves
+    the bytes of the answer's code columns against int32."""
+    width = np.int8 if len(values) <= 127 else np.int16 if len(values) <= 32767 else np.int32
     return pa.DictionaryArray.from_arrays(
-        pa.array(indices.astype(np.int32), mask=indices < 0), pa.array(values, pa.string())
+        pa.array(indices.astype(width), mask=indices < 0), pa.array(values, pa.string())
     )
 
 
-def _joined(n: int, hits: dict[int, list[int]], labels: list[str]) -> pa.Array:
-    """``a;b`` of the records each point hits (sparse: most points hit none), null elsewhere."""
-    out: list[str | None] = [None] * n
-    for i, records in hits.items():
-        out[i] = ";".join(labels[r] for r in records)
-    return pa.array(out, pa.string())
+def _per_key(key: np.ndarray, labels: list[str | None]) -> pa.DictionaryArray:
+    """A column whose value is a function of the point's batch key: one string per key, indexed by
+    the points (null where the key has none: most points lie in no zone)."""
+    has = np.array([label is not None for label in labels] or [False])
+    indices = np.where(has[key], key, -1)
+    return _dictionary(indices, [label or "" for label in labels])
 
 
-def answer_table(snapshot: ZoningSnapshot, batch: BatchLocation, ids: pa.ChunkedArray | None) -> pa.Table:
+def answer_table(snapshot: ZoningSnapshot, batch: PlacedBatch, ids: pa.ChunkedArray | None) -> pa.Table:
     """The answer columns for every point, in input order."""
     n = batch.lon.size
     units = snapshot.units.records
-    unit = batch.unit
+    keys, key = batch.keys, batch.key
+    unit = np.array([k.unit for k in keys] or [-1], dtype=np.int64)[key]
     division_codes = sorted({u.division_code for u in units})
     division_of_unit = np.array([division_codes.index(u.division_code) for u in units] + [-1])
     columns: dict[str, Any] = {}
@@ -118,12 +123,27 @@ def answer_table(snapshot: ZoningSnapshot, batch: BatchLocation, ids: pa.Chunked
     columns["division_code"] = _dictionary(division_of_unit[unit], division_codes)
     columns["unit_code"] = _dictionary(unit, [u.code for u in units])
     columns["unit_class"] = _dictionary(unit, [u.control_class.value for u in units])
-    columns["water_protection_zones"] = _joined(
-        n, batch.water_zones, [f"{z.source_code}:{z.grade.value}" for z in snapshot.water_zones.records]
+    zones, redlines, reserves = (
+        snapshot.water_zones.records,
+        snapshot.redlines.records,
+        snapshot.reserve_zones.records,
     )
-    columns["ecological_redline"] = _joined(n, batch.redlines, [r.code for r in snapshot.redlines.records])
-    columns["nature_reserve_zones"] = _joined(
-        n, batch.reserve_zones, [f"{z.reserve_code}:{z.zone.value}" for z in snapshot.reserve_zones.records]
+    columns["water_protection_zones"] = _per_key(
+        key,
+        [
+            ";".join(f"{zones[i].source_code}:{zones[i].grade.value}" for i in k.water_zones) or None
+            for k in keys
+        ],
+    )
+    columns["ecological_redline"] = _per_key(
+        key, [";".join(redlines[i].code for i in k.redlines) or None for k in keys]
+    )
+    columns["nature_reserve_zones"] = _per_key(
+        key,
+        [
+            ";".join(f"{reserves[i].reserve_code}:{reserves[i].zone.value}" for i in k.reserve_zones) or None
+            for k in keys
+        ],
     )
     outside = unit < 0
     for kind in MonitoringKind:
@@ -154,5 +174,9 @@ def write_table(table: pa.Table, media_type: str) -> bytes:
         with ipc.new_stream(sink, table.schema) as writer:
             writer.write_table(table)
     else:
-        pq.write_table(table, sink, compression="snappy")
+        # No column statistics (min/max of a million answer rows cost as much as the encoding and
+        # serve no reader of a one-off answer file), and a dictionary only for the code columns:
+        # tried on coordinates and distances, which hardly repeat, it is built and then dropped.
+        codes = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+        pq.write_table(table, sink, compression="snappy", write_statistics=False, use_dictionary=codes)
     return sink.getvalue().to_pybytes()

@@ -20,12 +20,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app import batch_binary
+from app.batch_json import json_body
 from app.deps import get_snapshots
 from app.errors import PROBLEM_JSON
 from app.guard import body_limit
+from app.routes.locate import FragmentCache, fragments_of
 from app.strict import unstorable
 from geodata.snapshots import SnapshotCache
-from zoning.crs import PLANAR_CRS, resolve_crs
+from zoning.crs import resolve_crs
 from zoning.errors import InvalidCoordinate, InvalidInput
 from zoning.footprint import to_storage
 from zoning.locate import BatchLocation, locate_many
@@ -40,7 +42,9 @@ CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 
 
 def _floats(values: list[Any], name: str, *, json_numbers: bool = False) -> np.ndarray:
-    if json_numbers:  # JSON in: coordinates are numbers, not strings or true/false (RFC 7946 §3.1.1)
+    # JSON in: coordinates are numbers, not strings or true/false (RFC 7946 §3.1.1); the set of
+    # types is checked at C speed, the values one by one only to name a bad one.
+    if json_numbers and not set(map(type, values)) <= {float, int}:
         for i, v in enumerate(values):
             if isinstance(v, bool) or not isinstance(v, int | float):
                 raise InvalidCoordinate(
@@ -98,6 +102,14 @@ def _read_json(body: bytes) -> tuple[list[str], list[Any], list[Any], str | None
         if data.get(name) is not None and not isinstance(data[name], str):
             raise InvalidInput(f"{name} must be a string", field=name)
     points = data["points"]
+    if set(map(type, points)) == {list} and set(map(len, points)) == {2}:  # [[lon, lat], …]: no loop
+        return (
+            list(map(str, range(len(points)))),
+            [p[0] for p in points],
+            [p[1] for p in points],
+            data.get("crs"),
+            data.get("as_of"),
+        )
     ids: list[str] = []
     lons: list[Any] = []
     lats: list[Any] = []
@@ -313,15 +325,23 @@ async def locate_points(
     # first use in every thread (~0.5 s under load), so the same two threads do every batch
     # rather than whichever of the 40 request threads is free. GEOS, NumPy and PyArrow release
     # the GIL, so the event loop keeps answering meanwhile.
+    cache = request.app.state.locate_fragments
     if content_type in batch_binary.BINARY_TYPES:
-        job = _BATCH_THREADS.submit(_locate_binary, snapshots, body, content_type, crs, as_of)
+        job = _BATCH_THREADS.submit(_locate_binary, snapshots, cache, body, content_type, crs, as_of)
     else:
-        job = _BATCH_THREADS.submit(_locate_body, snapshots, body, content_type in CSV_TYPES, crs, as_of)
+        job = _BATCH_THREADS.submit(
+            _locate_body, snapshots, cache, body, content_type in CSV_TYPES, crs, as_of
+        )
     return await asyncio.wrap_future(job)
 
 
 def _locate_body(
-    snapshots: SnapshotCache, body: bytes, as_csv: bool, crs: str | None, as_of: date | None
+    snapshots: SnapshotCache,
+    cache: FragmentCache,
+    body: bytes,
+    as_csv: bool,
+    crs: str | None,
+    as_of: date | None,
 ) -> Response:
     if as_csv:
         ids, lons, lats = _read_csv(body)
@@ -341,36 +361,29 @@ def _locate_body(
         _floats(lons, "lon", json_numbers=not as_csv), _floats(lats, "lat", json_numbers=not as_csv), crs
     )
     snapshot = snapshots.current() if as_of is None else snapshots.for_date(as_of)
-    with _no_cyclic_gc():
-        answers = _answers(snapshot, locate_many(snapshot, lon, lat), ids)
     if as_csv:
+        with _no_cyclic_gc():
+            answers = _answers(snapshot, locate_many(snapshot, lon, lat), ids)
         return Response(_csv(answers), media_type="text/csv; charset=utf-8")
-    dataset = snapshot.version
-    return Response(
-        orjson.dumps(
-            {
-                "dataset": {
-                    "label": dataset.label,
-                    "checksum": dataset.checksum,
-                    "reconstruction": dataset.reconstruction,
-                },
-                "distance_method": f"planar {PLANAR_CRS}",
-                "count": len(answers),
-                "results": answers,
-            }
-        ),
-        media_type="application/json",
-    )
+    # JSON: pure place-grid cells by lookup, the body from fragments (app/batch_json.py)
+    index = fragments_of(cache, snapshot).build_index()
+    return Response(json_body(snapshot, index.locate_many(lon, lat), ids), media_type="application/json")
 
 
 def _locate_binary(
-    snapshots: SnapshotCache, body: bytes, media_type: str, crs: str | None, as_of: date | None
+    snapshots: SnapshotCache,
+    cache: FragmentCache,
+    body: bytes,
+    media_type: str,
+    crs: str | None,
+    as_of: date | None,
 ) -> Response:
     """Arrow IPC or Parquet in, the same out (``app/batch_binary.py``)."""
     ids, first, second = batch_binary.table_points(batch_binary.read_table(body, media_type), crs)
     lon, lat = _storage_points(first, second, crs)
     snapshot = snapshots.current() if as_of is None else snapshots.for_date(as_of)
-    table = batch_binary.answer_table(snapshot, locate_many(snapshot, lon, lat), ids)
+    index = fragments_of(cache, snapshot).build_index()
+    table = batch_binary.answer_table(snapshot, index.locate_many(lon, lat), ids)
     return Response(batch_binary.write_table(table, media_type), media_type=media_type)
 
 

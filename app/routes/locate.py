@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import get_snapshot
@@ -26,11 +28,26 @@ from app.schemas import (
     ReserveZoneRef,
     WaterZoneRef,
 )
+from zoning.crs import PLANAR_CRS
 from zoning.errors import InvalidParameter, MissingParameter
 from zoning.locate import LocateResult, locate_point, read_point
+from zoning.locate_index import LocateIndex, PlaceAnswer
 from zoning.snapshot import DivisionRecord, UnitRecord, VersionInfo, ZoningSnapshot
 
-router = APIRouter(tags=["locate"])
+
+class PlainRoute(APIRoute):
+    """A route whose endpoint takes the request and returns the response itself.
+
+    FastAPI still documents it (response model, ``openapi_extra`` parameters) and the app's
+    exception handlers still answer its errors, but no dependencies are solved per request: on
+    the locate hot path that machinery cost about as much as the answer (bench/serving.py).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        return self.endpoint  # type: ignore[no-any-return]
+
+
+router = APIRouter(tags=["locate"], route_class=PlainRoute)
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
@@ -144,6 +161,95 @@ class LocateFragments:
         self.snapshot = snapshot
         self.dataset = orjson.Fragment(dataset_ref(snapshot.version).model_dump_json())
         self._parts: dict[int, Any] = {}
+        self.index: LocateIndex | None = None
+        """the snapshot's place grid and nearest candidates, once built (``index_or_start``)"""
+        self._index_lock = threading.Lock()
+        self._index_started = False
+        self._place_bytes: dict[int, bytes] = {}
+        self._monitoring_bytes: dict[tuple[Any, int], bytes] = {}
+        self._tail = (
+            b'],"distance_method":'
+            + orjson.dumps(_distance_method(PLANAR_CRS))
+            + b',"dataset":'
+            + orjson.dumps(self.dataset)
+            + b"}"
+        )
+
+    def build_index(self) -> LocateIndex:
+        """The snapshot's locate index, built once (seconds of CPU: call it off the event loop)."""
+        with self._index_lock:
+            if self.index is None:
+                self.index = LocateIndex.build(self.snapshot)
+            return self.index
+
+    def index_or_start(self) -> LocateIndex | None:
+        """The index if built; else start building it in a thread once, and answer None meanwhile
+        (the exact path answers until it is ready)."""
+        if self.index is None and not self._index_started:
+            self._index_started = True
+            threading.Thread(target=self.build_index, name="locate-index", daemon=True).start()
+        return self.index
+
+    def fast_body(self, lon: float, lat: float) -> bytes | None:
+        """The answer's bytes by lookup (pure place-grid cell), or None: the exact path answers.
+
+        Byte for byte what :meth:`body` writes for ``locate_point`` (tests/app/test_locate_fragments.py).
+        """
+        index = self.index
+        if index is None:
+            return None
+        found = index.lookup(lon, lat)
+        if found is None:
+            return None
+        answer, nearest = found
+        place = self._place_bytes.get(id(answer))
+        if place is None:
+            place = self._place_bytes[id(answer)] = self._place_part(answer)
+        parts = [
+            b'{"location":{"lon":',
+            orjson.dumps(lon),
+            b',"lat":',
+            orjson.dumps(lat),
+            b',"crs":"EPSG:4490"},',
+            place,
+        ]
+        for n, (kind, i, distance) in enumerate(nearest):
+            head = self._monitoring_bytes.get((kind, i))
+            if head is None:
+                head = self._monitoring_bytes[(kind, i)] = self._monitoring_head(kind, i)
+            parts.append(b"," + head if n else head)
+            parts.append(orjson.dumps(round(distance, 1)))
+            parts.append(b"}")
+        parts.append(self._tail)
+        return b"".join(parts)
+
+    def _place_part(self, a: PlaceAnswer) -> bytes:
+        """``"division": …, "industrial_parks": [...], "nearest_monitoring_points": [`` of a place."""
+        s, part = self.snapshot, self.part
+        doc = orjson.dumps(
+            {
+                "division": part(s.divisions.records[a.division], _division_fragment),
+                "named_areas": [part(s.divisions.records[i], _division_fragment) for i in a.named_areas],
+                "control_unit": part(s.units.records[a.unit], _unit_fragment),
+                "boundary_units": [part(s.units.records[i], _unit_fragment) for i in a.boundary_units],
+                "water_protection_zones": [
+                    part(s.water_zones.records[i], _zone_fragment) for i in a.water_zones
+                ],
+                "ecological_redline": [part(s.redlines.records[i], _redline_fragment) for i in a.redlines],
+                "nature_reserve_zones": [
+                    part(s.reserve_zones.records[i], _reserve_fragment) for i in a.reserve_zones
+                ],
+                "industrial_parks": [
+                    part(s.industrial_parks.records[i], _park_fragment) for i in a.industrial_parks
+                ],
+            }
+        )
+        return doc[1:-1] + b',"nearest_monitoring_points":['
+
+    def _monitoring_head(self, kind: Any, i: int) -> bytes:
+        """A monitoring point's object up to its distance: ``{"code": …, "distance_m":``."""
+        record = self.snapshot.monitoring[kind].records[i]
+        return orjson.dumps(self.part(record, _monitoring_part))[:-1] + b',"distance_m":'
 
     def part(self, record: Any, build: Callable[[Any], Any]) -> Any:
         """The fragment of a record (keyed by identity: records live as long as their snapshot)."""
@@ -216,17 +322,29 @@ def _monitoring_part(p: Any) -> dict[str, Any]:
     }
 
 
+FragmentCache = dict[int, tuple["weakref.ref[ZoningSnapshot]", LocateFragments]]
+_CACHE_LOCK = threading.Lock()
+
+
 def locate_fragments(request: Request, snapshot: ZoningSnapshot) -> LocateFragments:
     """The fragments of this snapshot, from the app's cache (a few versions are ever asked)."""
-    cache: dict[int, tuple[weakref.ref[ZoningSnapshot], LocateFragments]] = request.app.state.locate_fragments
+    return fragments_of(request.app.state.locate_fragments, snapshot)
+
+
+def fragments_of(cache: FragmentCache, snapshot: ZoningSnapshot) -> LocateFragments:
+    """The fragments of a snapshot from a cache (``app.state.locate_fragments``); any thread."""
     hit = cache.get(id(snapshot))
     if hit is not None and hit[0]() is snapshot:
         return hit[1]
-    fragments = LocateFragments(snapshot)
-    if len(cache) >= 8:
-        cache.clear()
-    cache[id(snapshot)] = (weakref.ref(snapshot), fragments)
-    return fragments
+    with _CACHE_LOCK:
+        hit = cache.get(id(snapshot))
+        if hit is not None and hit[0]() is snapshot:
+            return hit[1]
+        fragments = LocateFragments(snapshot)
+        if len(cache) >= 8:
+            cache.clear()
+        cache[id(snapshot)] = (weakref.ref(snapshot), fragments)
+        return fragments
 
 
 LOCATE_PARAMETERS: list[dict[str, Any]] = [
@@ -321,6 +439,11 @@ async def locate_site(request: Request) -> Response:
     lon, lat, crs, as_of, f = _query(request)
     snapshot = await get_snapshot(request, as_of)
     x, y = read_point(lon, lat, crs)
+    fragments = locate_fragments(request, snapshot)
+    if f == "json" and fragments.index_or_start() is not None:
+        body = fragments.fast_body(x, y)  # a pure place-grid cell: lookups, no geometry
+        if body is not None:
+            return Response(body, media_type="application/json")
     result = locate_point(snapshot, x, y)
     if f == "html":
         maps = request.app.state.settings.maps
@@ -332,4 +455,4 @@ async def locate_site(request: Request) -> Response:
             tile_attribution=maps.tile_attribution,
         )
         return HTMLResponse(page)
-    return Response(locate_fragments(request, snapshot).body(result), media_type="application/json")
+    return Response(fragments.body(result), media_type="application/json")
