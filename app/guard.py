@@ -16,7 +16,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -145,6 +145,19 @@ def _problem(status: int, code: str, title: str, detail: str, **extra: Any) -> t
     return body, json.dumps(body).encode()  # ASCII: any lone surrogate escaped
 
 
+def _query_param_names(query: bytes) -> Iterator[str]:
+    """The parameter names of a query string, decoded as ``parse_qsl`` decodes them (``+`` is a space,
+    percent-escapes UTF-8), without decoding the values: the guard only checks names."""
+    for part in query.split(b"&"):
+        if not part:
+            continue
+        name = part.split(b"=", 1)[0]
+        if b"%" in name or b"+" in name:
+            yield unquote_plus(name.decode("latin-1"))
+        else:
+            yield name.decode("latin-1")
+
+
 def _media_ok(content_type: str, accepted: tuple[str, ...]) -> bool:
     media = content_type.split(";")[0].strip().lower()
     for ok in accepted:
@@ -206,7 +219,7 @@ class RequestGuardMiddleware:
             return
         route, policy = found
         if policy.query_names is not None and query:
-            for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            for name in _query_param_names(query):
                 if name not in policy.query_names:
                     allowed = ", ".join(sorted(policy.query_names)) or "none"
                     await self._refuse(

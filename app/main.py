@@ -67,10 +67,12 @@ def _refresher(app: FastAPI, stop: threading.Event, interval: float) -> None:
 
 
 def _warm_features(app: FastAPI) -> None:
-    """Load the OGC collections of the version in force into memory (geodata/ogc/memory.py)."""
+    """Load the OGC collections of the version in force into memory (geodata/ogc/memory.py) and
+    start building its locate index (app/routes/locate.py; the exact path answers until it is ready)."""
     snapshots: SnapshotCache = app.state.snapshots
     if not snapshots.ready:
         return
+    locate.fragments_of(app.state.locate_fragments, snapshots.current()).index_or_start()
     try:
         app.state.ogc_features.warm(snapshots.current().version)
     except ZoningError as exc:  # the store went away: pages load on demand once it is back

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import get_snapshot
@@ -34,20 +33,7 @@ from zoning.locate import LocateResult, locate_point, read_point
 from zoning.locate_index import LocateIndex, PlaceAnswer
 from zoning.snapshot import DivisionRecord, UnitRecord, VersionInfo, ZoningSnapshot
 
-
-class PlainRoute(APIRoute):
-    """A route whose endpoint takes the request and returns the response itself.
-
-    FastAPI still documents it (response model, ``openapi_extra`` parameters) and the app's
-    exception handlers still answer its errors, but no dependencies are solved per request: on
-    the locate hot path that machinery cost about as much as the answer (bench/serving.py).
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        return self.endpoint  # type: ignore[no-any-return]
-
-
-router = APIRouter(tags=["locate"], route_class=PlainRoute)
+router = APIRouter(tags=["locate"])
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
