@@ -154,7 +154,9 @@ def main() -> None:
         client = open_client(None, args.workers)
         start_s = time.perf_counter() - t
         client.run(lambda: None)
-        print(f"embedded LocalCluster: {args.workers} workers × 1 thread, started in {start_s:.1f} s")
+        print(
+            f"embedded LocalCluster: {args.workers} workers × 1 thread, started (kernel imported) in {start_s:.1f} s"
+        )
 
         t = time.perf_counter()
         job_id = prepare_job(
@@ -176,7 +178,7 @@ def main() -> None:
             f"bulk  {args.points:,} points → {out_rows:,} rows: {bulk_s:.2f} s end to end "
             f"({args.points / bulk_s / 1e6:.2f} M points/s; phases {job.timings}); "
             f"peak memory client {client_peak / GIB:.2f} GiB + workers {workers_peak / GIB:.2f} GiB "
-            f"= {(client_peak + workers_peak) / GIB:.2f} GiB"
+            f"= {(client_peak + workers_peak) / GIB:.2f} GiB; with the cluster's start {start_s + bulk_s:.2f} s"
         )
 
         ctx = multiprocessing.get_context("spawn")

@@ -136,7 +136,9 @@ def open_client(scheduler: str | None = None, workers: int | None = None) -> Any
 
     address = scheduler or os.environ.get(SCHEDULER_ENV)
     if address:
-        return Client(address, timeout="20s")
+        client = Client(address, timeout="20s")
+        client.run(_import_kernel)
+        return client
     # Dask's default MALLOC_TRIM_THRESHOLD_ for workers cost 10–30 % on this kernel (DESIGN.md).
     dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 128 << 20})
     cluster = LocalCluster(
@@ -146,7 +148,17 @@ def open_client(scheduler: str | None = None, workers: int | None = None) -> Any
         dashboard_address=None,
         memory_limit=0,
     )
-    return Client(cluster)
+    client = Client(cluster)
+    client.run(_import_kernel)
+    return client
+
+
+def _import_kernel() -> None:
+    """Import the kernel's modules on a worker when the client opens (~2–3 s on a fresh process),
+    so that the first job's first task does not pay it: a cluster is opened once and serves jobs."""
+    import app.bulk.runner  # noqa: F401
+    import zoning.bulk_footprints
+    import zoning.placegrid  # noqa: F401
 
 
 def close_client(client: Any) -> None:
@@ -451,7 +463,17 @@ def run_job(
         )
         t1 = time.perf_counter()
         status = _run_partitions(
-            engine, client, job_id, plan, staged, snapshot, catalogue, done_counts, progress, on_progress
+            engine,
+            client,
+            job_id,
+            plan,
+            staged,
+            snapshot,
+            catalogue,
+            done_counts,
+            progress,
+            on_progress,
+            timings,
         )
         timings["screen_s"] = round(time.perf_counter() - t1, 3)
         if status == "cancelled":
@@ -549,15 +571,20 @@ def _run_partitions(
     done: dict[int, dict[str, Any]],
     progress: Progress,
     on_progress: Callable[[Progress], None] | None,
+    timings: dict[str, float],
 ) -> str:
     from distributed import as_completed
 
     todo = [p for p in staged.partitions if p.index not in done]
     if not todo:
         return "running"
+    t0 = time.perf_counter()
     context = _scatter_context(client, snapshot, catalogue)
+    timings["scatter_s"] = round(time.perf_counter() - t0, 3)
     if plan.industry is not None and plan.geometry_col is None and plan.buffer_m == 0:
+        t0 = time.perf_counter()
         _warm_verdicts(client, context, plan.industry)
+        timings["warm_verdicts_s"] = round(time.perf_counter() - t0, 3)
     futures = [
         client.submit(screen_partition, context, plan, p, key=f"bulk-{job_id}-{p.index}", pure=False)
         for p in todo
