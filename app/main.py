@@ -169,11 +169,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each router's access policy, declared once (app.security; the OpenAPI shows it per operation).
     public, reads, screens, admins = (security.policy(p) for p in Policy)
-    # OGC items first among the routers: FastAPI tries included routers in order on every request,
-    # and QGIS panning sends these by the hundred (bench/ogc.py).
+    # The hot paths first among the routers: FastAPI tries included routers in order on every
+    # request; other systems call locate in loops, QGIS pans over the OGC items (bench/).
+    app.include_router(locate.router, prefix="/v1", dependencies=reads)
     app.include_router(ogc.reads, dependencies=reads)
     app.include_router(session.router, dependencies=public)
-    app.include_router(locate.router, prefix="/v1", dependencies=reads)
     app.include_router(batch.router, prefix="/v1", dependencies=reads)
     app.include_router(datasets.router, prefix="/v1", dependencies=reads)
     app.include_router(admin.router, prefix="/v1", dependencies=admins)
