@@ -89,3 +89,33 @@ def test_candidates_give_the_brute_force_nearest_everywhere() -> None:
             assert (int(many[kind][0][i]), float(many[kind][1][i])) == (expected_index, expected_distance)
             if one is not None:
                 assert one[kind] == (expected_index, expected_distance)
+
+
+def test_a_large_batch_gives_the_kd_tree_nearest() -> None:
+    # 60,000 points, ten of them outside the frame. Reference: SciPy's cKDTree (an independent
+    # nearest-neighbour search) over the same planar EPSG:4548 coordinates; ties aside, the same point.
+    rng = np.random.default_rng(78)
+    kinds = {
+        MonitoringKind.AIR: list(
+            zip(rng.uniform(115.6, 116.2, 60), rng.uniform(28.4, 28.9, 60), strict=True)
+        ),
+        MonitoringKind.NOISE: list(
+            zip(rng.uniform(115.8, 116.0, 400), rng.uniform(28.5, 28.7, 400), strict=True)
+        ),
+        MonitoringKind.SURFACE_WATER: list(
+            zip(rng.uniform(115.6, 116.2, 90), rng.uniform(28.4, 28.9, 90), strict=True)
+        ),
+    }
+    snapshot = _snapshot(kinds)
+    frame = CellFrame(115.6, 28.4, 0.01, 0.01, 60, 50)
+    cells = NearestCells.build(snapshot, frame)
+    lon = np.concatenate([rng.uniform(115.6, 116.2, 59_990), [115.5] * 10])  # ten outside the frame
+    lat = rng.uniform(28.4, 28.9, 60_000)
+    x, y = PLANAR_TRANSFORMER.transform(lon, lat)
+    found = cells.nearest_many(frame.cells(lon, lat), x, y)
+    assert set(found) == set(kinds)
+    for kind in kinds:
+        distance, index = snapshot.monitoring[kind].kdtree.query(np.column_stack([x, y]), k=1)  # type: ignore[union-attr]
+        got_index, got_distance = found[kind]
+        assert np.array_equal(got_index, index)
+        assert np.allclose(got_distance, distance, rtol=0, atol=1e-9)
