@@ -417,7 +417,7 @@ async def locate_site(request: Request) -> Response:
     water-source protection zones by grade, ecological red line and nature-reserve zones holding
     the point, and the nearest monitoring point of each kind with its distance.
     """
-    # The hot path of the service, measured in bench/locate.py: the query string is read here
+    # The hot path of the service, measured in bench/serving.py: the query string is read here
     # rather than through FastAPI's parameter validation (which cost as much as the answer itself;
     # the parameters are documented in `openapi_extra`), and the route is `async def` though it
     # computes — the in-memory answer takes ~0.1 ms of CPU and no I/O, less than a thread hop.
