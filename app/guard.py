@@ -158,6 +158,21 @@ def _query_param_names(query: bytes) -> Iterator[str]:
             yield name.decode("latin-1")
 
 
+def query_values(query: bytes) -> dict[str, str]:
+    """A query string as Starlette's ``request.query_params`` reads it — ``parse_qsl`` with blank
+    values kept, the last of a repeated name wins — as a plain dict, for a hot path that reads a few
+    names (tests/app/test_guard_query_names.py compares the two)."""
+    out: dict[str, str] = {}
+    for part in query.decode("latin-1").split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        if "%" in part or "+" in part:
+            name, value = unquote_plus(name), unquote_plus(value)
+        out[name] = value
+    return out
+
+
 def _media_ok(content_type: str, accepted: tuple[str, ...]) -> bool:
     media = content_type.split(";")[0].strip().lower()
     for ok in accepted:

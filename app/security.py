@@ -266,9 +266,20 @@ def _presented_key(request: Request) -> str | None:
 
 
 def client_of(request: Request) -> str:
-    state = request.app.state
+    trusted = request.app.state.trusted_proxies
     peer = request.client.host if request.client else None
-    return client_address(peer, request.headers.get("x-forwarded-for"), state.trusted_proxies)
+    if not trusted:  # no proxy is believed: the peer, whatever the headers say
+        return peer or "unknown"
+    return client_address(peer, request.headers.get("x-forwarded-for"), trusted)
+
+
+CREDENTIAL_HEADERS = frozenset((b"x-api-key", b"authorization", b"cookie"))
+"""Headers that may carry a key or a session: a request with none of them is anonymous."""
+
+
+def _may_carry_credentials(request: Request) -> bool:
+    """One pass over the raw header names (ASGI gives them lower-cased)."""
+    return any(name in CREDENTIAL_HEADERS for name, _ in request.scope["headers"])
 
 
 def _failed(request: Request, client: str, detail: str) -> NoReturn:
@@ -341,10 +352,13 @@ async def authenticate(request: Request) -> Principal:
     Async so that an anonymous request costs no thread hop; key and session checks may read the
     store, so they run in a worker thread.
     """
-    cached = getattr(request.state, "principal", None)
+    state = request.scope.setdefault("state", {})  # what ``request.state`` reads and writes
+    cached = state.get("principal")
     if cached is not None:
-        return cached
-    if _presented_key(request) is None and sessions.SESSION_COOKIE not in request.cookies:
+        return cached  # type: ignore[no-any-return]
+    if not _may_carry_credentials(request) or (
+        _presented_key(request) is None and sessions.SESSION_COOKIE not in request.cookies
+    ):
         principal = Principal("anonymous", frozenset(), None, client_of(request))
     else:
         principal = await run_in_threadpool(_identify, request)
@@ -352,7 +366,7 @@ async def authenticate(request: Request) -> Principal:
     wait = limiter.allow(principal.key_prefix or f"ip:{principal.client}")
     if wait > 0:
         too_many(limiter, wait, "requests")
-    request.state.principal = principal
+    state["principal"] = principal
     return principal
 
 

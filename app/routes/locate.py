@@ -14,7 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import get_snapshot
+from app.guard import query_values
 from app.maps.previews import render_locate_preview
+from app.policy_route import PolicyRoute
 from app.schemas import (
     ControlUnitRef,
     DatasetRef,
@@ -33,7 +35,7 @@ from zoning.locate import LocateResult, locate_point, read_point
 from zoning.locate_index import LocateIndex, PlaceAnswer
 from zoning.snapshot import DivisionRecord, UnitRecord, VersionInfo, ZoningSnapshot
 
-router = APIRouter(tags=["locate"])
+router = APIRouter(tags=["locate"], route_class=PolicyRoute)
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
@@ -376,7 +378,7 @@ LOCATE_PARAMETERS: list[dict[str, Any]] = [
 
 def _query(request: Request) -> tuple[str, str, str | None, date | None, str]:
     """lon, lat, crs, as_of and f from the query string, refused with the same problems as elsewhere."""
-    q = request.query_params
+    q = query_values(request.scope["query_string"])
     values = []
     for name in ("lon", "lat"):
         value = q.get(name)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 import pytest
+from starlette.datastructures import QueryParams
 
-from app.guard import _query_param_names
+from app.guard import _query_param_names, query_values
 
 QUERIES = [
     b"lon=115.9&lat=28.6",
@@ -25,6 +26,9 @@ QUERIES = [
     b"l%6Fn=1",
     b"lon=a=b",
     b"%ZZ=1",
+    b"lon=1&lon=2",
+    b"lon=115%C2%B052'30%22E&lat=28%C2%B041'N",
+    b"crs=EPSG%3A4548&f=",
 ]
 
 
@@ -32,3 +36,11 @@ QUERIES = [
 def test_names_equal_parse_qsl(query: bytes) -> None:
     expected = [name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)]
     assert list(_query_param_names(query)) == expected
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_values_equal_starlette_query_params(query: bytes) -> None:
+    """Locate reads its parameters with ``query_values``: the same names and values Starlette's
+    ``request.query_params`` gives (blank values kept; of a repeated name, the last)."""
+    reference = QueryParams(query)
+    assert query_values(query) == {name: reference[name] for name in reference}
