@@ -167,8 +167,9 @@ def answer_table(snapshot: ZoningSnapshot, batch: PlacedBatch, ids: pa.ChunkedAr
     return pa.table(columns, metadata=metadata)
 
 
-def write_table(table: pa.Table, media_type: str) -> bytes:
-    """The table as an Arrow IPC stream or a Parquet file (Snappy, dictionary-encoded codes)."""
+def write_table(table: pa.Table, media_type: str) -> memoryview:
+    """The table as an Arrow IPC stream or a Parquet file (Snappy, dictionary-encoded codes): a view
+    of Arrow's buffer, which the response sends as it is (no copy of tens of megabytes)."""
     sink = pa.BufferOutputStream()
     if media_type == ARROW_STREAM:
         with ipc.new_stream(sink, table.schema) as writer:
@@ -179,4 +180,4 @@ def write_table(table: pa.Table, media_type: str) -> bytes:
         # tried on coordinates and distances, which hardly repeat, it is built and then dropped.
         codes = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
         pq.write_table(table, sink, compression="snappy", write_statistics=False, use_dictionary=codes)
-    return sink.getvalue().to_pybytes()
+    return memoryview(sink.getvalue())

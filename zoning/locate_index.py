@@ -11,6 +11,7 @@ tests/zoning/test_locate_index.py compares the two on random, boundary and verte
 from __future__ import annotations
 
 import math
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,12 @@ from zoning.vocabulary import DivisionLevel, MonitoringKind
 BLOCK = 10
 """Place-grid cells per side of a nearest-candidate block (0.005° at the default 0.0005° cells):
 ~2 candidates per kind on average, 10 MB of tables; smaller blocks cost build time and memory."""
+
+
+SPLIT_AT = 20_000
+"""Batches from this size on find their nearest points in two halves, given a pool."""
+
+_Nearest = dict[MonitoringKind, tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -134,17 +141,41 @@ class LocateIndex:
         x, y = PLANAR_TRANSFORMER.transform(lon, lat)
         return answer, self.nearest.nearest(cell, x, y)
 
-    def locate_many(self, lon: np.ndarray, lat: np.ndarray) -> PlacedBatch:
-        """Locate many EPSG:4490 points: pure cells by lookup, the rest by the exact per-polygon path."""
+    def locate_many(self, lon: np.ndarray, lat: np.ndarray, pool: Executor | None = None) -> PlacedBatch:
+        """Locate many EPSG:4490 points: pure cells by lookup, the rest by the exact per-polygon path.
+
+        With a ``pool``, the nearest points (a projection and array gathers that release the GIL:
+        most of the time) are found for the two halves of a large batch in its threads while this
+        thread classifies; the answer is the same, element for element."""
+        halves: list[Future[_Nearest]] = []
+        if pool is not None and lon.size >= SPLIT_AT:
+            h = lon.size // 2
+            halves = [
+                pool.submit(self._nearest, lon[:h], lat[:h]),
+                pool.submit(self._nearest, lon[h:], lat[h:]),
+            ]
         place = self.grid.classify(lon, lat)
         keys = dict(self._keys)
         key = self.place_key[np.maximum(place, 0)]
         exact = np.flatnonzero(place < 0)
         if exact.size:
             key[exact] = _exact_keys(self.snapshot, lon[exact], lat[exact], keys)
-        x, y = PLANAR_TRANSFORMER.transform(lon, lat)
-        nearest = self.nearest.nearest_many(self.frame.cells(lon, lat), x, y)
+        if halves:
+            first, second = (f.result() for f in halves)
+            nearest = {
+                kind: (
+                    np.concatenate([first[kind][0], second[kind][0]]),
+                    np.concatenate([first[kind][1], second[kind][1]]),
+                )
+                for kind in first
+            }
+        else:
+            nearest = self._nearest(lon, lat)
         return PlacedBatch(lon, lat, key, list(keys), nearest)
+
+    def _nearest(self, lon: np.ndarray, lat: np.ndarray) -> _Nearest:
+        x, y = PLANAR_TRANSFORMER.transform(lon, lat)
+        return self.nearest.nearest_many(self.frame.cells(lon, lat), x, y)
 
 
 def _key_of_place(place: Place) -> BatchKey:

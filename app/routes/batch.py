@@ -36,6 +36,9 @@ from zoning.vocabulary import MonitoringKind
 
 router = APIRouter(tags=["locate"])
 _BATCH_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="batch-locate")
+_NEAREST_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="batch-nearest")
+"""The halves of a large batch's nearest-point search (``LocateIndex.locate_many``); a pool of its
+own, as a batch thread waits on these."""
 MAX_POINTS = 100_000
 MAX_BODY_BYTES = 32 * 1024 * 1024
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
@@ -367,7 +370,9 @@ def _locate_body(
         return Response(_csv(answers), media_type="text/csv; charset=utf-8")
     # JSON: pure place-grid cells by lookup, the body from fragments (app/batch_json.py)
     index = fragments_of(cache, snapshot).build_index()
-    return Response(json_body(snapshot, index.locate_many(lon, lat), ids), media_type="application/json")
+    return Response(
+        json_body(snapshot, index.locate_many(lon, lat, _NEAREST_THREADS), ids), media_type="application/json"
+    )
 
 
 def _locate_binary(
@@ -383,7 +388,7 @@ def _locate_binary(
     lon, lat = _storage_points(first, second, crs)
     snapshot = snapshots.current() if as_of is None else snapshots.for_date(as_of)
     index = fragments_of(cache, snapshot).build_index()
-    table = batch_binary.answer_table(snapshot, index.locate_many(lon, lat), ids)
+    table = batch_binary.answer_table(snapshot, index.locate_many(lon, lat, _NEAREST_THREADS), ids)
     return Response(batch_binary.write_table(table, media_type), media_type=media_type)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import orjson
@@ -29,7 +30,7 @@ from app.routes.locate import fragments_of
 from tests.conftest import settings_for
 from zoning.crs import PLANAR_CRS
 from zoning.locate import locate_many
-from zoning.locate_index import BLOCK, LocateIndex
+from zoning.locate_index import BLOCK, SPLIT_AT, LocateIndex
 from zoning.snapshot import ZoningSnapshot
 
 ARROW = "application/vnd.apache.arrow.stream"
@@ -86,7 +87,12 @@ def test_json_body_is_the_exact_paths_document(client: TestClient) -> None:
     ids[:4] = ['a"b', "c,d", "e\\nf", "南昌 1"]
     fast = index.locate_many(lon, lat)
     assert np.mean(index.grid.classify(lon, lat) >= 0) > 0.5  # the lookup path did most of the work
-    assert json_body(snapshot, fast, ids) == _exact_document(snapshot, lon, lat, ids)
+    expected = _exact_document(snapshot, lon, lat, ids)
+    assert json_body(snapshot, fast, ids) == expected
+    # The nearest points found for the two halves in a pool's threads: the same document.
+    assert lon.size >= SPLIT_AT
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert json_body(snapshot, index.locate_many(lon, lat, pool), ids) == expected
 
 
 def test_served_json_and_arrow_equal_the_exact_path(client: TestClient) -> None:
