@@ -154,7 +154,12 @@ class ScreeningPublic(_Open):
 
     def to_json_bytes(self) -> bytes:
         """The one serialisation of a record: answering and re-reading give the same bytes."""
-        return canonical_json(self.model_dump(mode="json", by_alias=True))
+        return self.serialised()[1]
+
+    def serialised(self) -> tuple[dict[str, Any], bytes]:
+        """The record's JSON form, as a dict and as the bytes of :meth:`to_json_bytes` (from one dump)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        return data, canonical_json(data)
 
 
 def canonical_json(data: Any) -> bytes:

@@ -290,28 +290,28 @@ CITY = "city"
 _DIMENSIONS = [d.value for d in RuleDimension]
 
 
-def _group_key(item: ClauseAssessment) -> str:
+def _group_key(item: ClauseAssessment) -> tuple[Any, ...]:
+    """What makes two assessed clauses one row. The conditions are compared as JSON (sorted keys),
+    so that 1, 1.0 and true stay different values as they are different texts."""
     c = item.clause
-    return json.dumps(
-        [
-            c.dimension,
-            c.text_zh,
-            c.effect,
-            sorted(c.industry_codes),
-            dict(sorted(c.conditions.items())),
-            item.assessment.value,
-            item.severity.value,
-            item.reason_en,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        default=str,
+    conditions = (
+        json.dumps(c.conditions, ensure_ascii=False, sort_keys=True, default=str) if c.conditions else ""
+    )
+    return (
+        c.dimension,
+        c.text_zh,
+        c.effect,
+        tuple(sorted(c.industry_codes)),
+        conditions,
+        item.assessment.value,
+        item.severity.value,
+        item.reason_en,
     )
 
 
 def compliance_table(assessed: Iterable[ClauseAssessment]) -> list[ComplianceRow]:
     """Group identical assessed clauses of several units into rows, ordered by dimension, then scope."""
-    groups: dict[str, list[ClauseAssessment]] = {}
+    groups: dict[tuple[Any, ...], list[ClauseAssessment]] = {}
     for item in assessed:
         groups.setdefault(_group_key(item), []).append(item)
     rows = []

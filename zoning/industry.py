@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 from zoning.errors import InvalidInput
@@ -69,24 +70,31 @@ def normalize(code: str, *, field: str = "industry") -> str:
     when its division is outside 01–97, or when a section prefix is not the division's section
     ("D2614": division 26 is in section C).
     """
+    try:
+        return _normalized(code)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=field) from None
+
+
+@lru_cache(maxsize=4096)
+def _normalized(code: str) -> str:
+    """``normalize`` without the field (a screening normalises the same few hundred codes of the
+    access lists again and again: cached); a code that is not one raises ValueError (not cached)."""
     text = code.strip().upper().replace(" ", "")
     match = _CODE.match(text)
     if not match:
-        raise InvalidInput(
+        raise ValueError(
             f"{code!r} is not a GB/T 4754-2017 code: expected a section letter A–T, or a 2-, 3- "
-            "or 4-digit division, group or class code (e.g. C, 26, 261, 2614)",
-            field=field,
+            "or 4-digit division, group or class code (e.g. C, 26, 261, 2614)"
         )
     section, prefix, digits = match.groups()
     if section:
         return str(section)
     division_section = _DIVISION_SECTION.get(digits[:2])
     if division_section is None:
-        raise InvalidInput(f"{code!r}: GB/T 4754-2017 has no division {digits[:2]} (01–97)", field=field)
+        raise ValueError(f"{code!r}: GB/T 4754-2017 has no division {digits[:2]} (01–97)")
     if prefix and prefix != division_section:
-        raise InvalidInput(
-            f"{code!r}: code {digits} belongs to section {division_section}, not {prefix}", field=field
-        )
+        raise ValueError(f"{code!r}: code {digits} belongs to section {division_section}, not {prefix}")
     return str(digits)
 
 

@@ -89,17 +89,17 @@ class ScreeningCreate(StrictModel):
 def _ask_and_store(
     request: Request, principal: PrincipalDep, snapshots: SnapshotCache, ask: ScreeningAsk
 ) -> Response:
-    public = screening_service.create_screening(
+    created = screening_service.create_screening(
         request.app.state.engine,
         snapshots,
         ask,
         caller=repository.screening_caller(principal.key_prefix, principal.client),
     )
     return Response(
-        public.to_json_bytes(),
+        created.body,
         status_code=201,
         media_type="application/json",
-        headers={"Location": public.links.self_, **NO_STORE},
+        headers={"Location": created.record.links.self_, **NO_STORE},
     )
 
 

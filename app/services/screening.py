@@ -84,9 +84,18 @@ def _record(ask: ScreeningAsk, result: ScreeningResult, screening_id: str, now: 
     }
 
 
+@dataclass(frozen=True)
+class CreatedScreening:
+    """A stored screening record and its JSON, serialised once: what was stored is what is answered."""
+
+    record: ScreeningPublic
+    body: bytes
+    """``record.to_json_bytes()``"""
+
+
 def create_screening(
     engine: Engine, snapshots: SnapshotCache, ask: ScreeningAsk, *, caller: str | None
-) -> ScreeningPublic:
+) -> CreatedScreening:
     """Screen a parsed footprint against the version in force (or on ``as_of``), store the record.
 
     Raises the domain errors of the steps: an unknown industry (``industry``), a footprint outside
@@ -107,13 +116,15 @@ def create_screening(
     now = datetime.now(UTC)
     record = _record(ask, result, new_screening_id(now), now)
     public = ScreeningPublic.model_validate(record)
+    dumped, body = public.serialised()
     with translate_errors(), engine.begin() as conn:
         repository.insert_screening(
             conn,
-            public.model_dump(mode="json", by_alias=True),
+            dumped,
+            answered=body,
             version_id=snapshot.version.id,
             dataset_checksum=snapshot.version.checksum,
             footprint=ask.footprint.geometry,
             caller=caller,
         )
-    return public
+    return CreatedScreening(public, body)

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Text, bindparam, cast, insert, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from geodata import models as m
 from geodata.repository.writes import _geom_param, _wkb
@@ -18,14 +19,21 @@ def insert_screening(
     conn: Connection,
     record: Mapping[str, Any],
     *,
+    answered: bytes,
     version_id: int,
     dataset_checksum: str,
     footprint: BaseGeometry,
     caller: str | None,
 ) -> None:
-    """Store a screening record as it was answered, so that re-reading it gives the same bytes."""
+    """Store a screening record as it was answered, so that re-reading it gives the same bytes.
+
+    ``answered`` is the record's JSON as the caller got it (``ScreeningPublic.to_json_bytes``); it is
+    stored as such (PostgreSQL reads it into ``jsonb``), so the record is serialised once, not
+    twice. ``record`` gives the columns (id, created_at, request) and must be the same record."""
     conn.execute(
-        insert(m.screening).values(footprint=_geom_param()),
+        insert(m.screening).values(
+            footprint=_geom_param(), result=cast(bindparam("answered", type_=Text), JSONB)
+        ),
         {
             "id": record["id"],
             "version_id": version_id,
@@ -33,7 +41,7 @@ def insert_screening(
             "created_at": datetime.fromisoformat(record["created_at"]),
             "caller": caller,
             "request": record["request"],
-            "result": dict(record),
+            "answered": answered.decode(),
             "wkb": _wkb(footprint),
         },
     )

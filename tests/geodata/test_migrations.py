@@ -66,6 +66,17 @@ def test_upgrade_head_then_downgrade_base_then_upgrade_again(empty_database_url:
     ]
     # one GiST index per geometry column, plus the exclusion constraint's
     assert gist == 10
+    # 0005: screening records compressed with LZ4 (pg_attribute.attcompression 'l'; PostgreSQL 15
+    # docs, "pg_attribute"), the test server being Debian's PostgreSQL, built with LZ4
+    with engine.connect() as conn:
+        compression = conn.execute(
+            text(
+                "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = 'screening'::regclass "
+                "AND attname IN ('request', 'result') ORDER BY 1"
+            )
+        ).all()
+    engine.dispose()
+    assert compression == [("request", "l"), ("result", "l")]
     downgrade(empty_database_url)
     assert _tables(empty_database_url) == set()
     migrate(empty_database_url)
