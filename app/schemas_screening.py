@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -162,6 +163,33 @@ class ScreeningPublic(_Open):
         return data, canonical_json(data)
 
 
+def _maybe_not_as_python(text: bytes) -> bool:
+    """Whether orjson's text may hold a float written otherwise than Python's ``repr`` writes it:
+    an exponent (orjson ``1e-7``, Python ``1e-07``; both always sign it) or a small number Python
+    writes with one (orjson ``0.00001``, Python ``1e-05``). The same text inside a string only sends
+    the record the slower way. Plain ``bytes.find``: a regular expression costs more than the JSON."""
+    if b"0.0000" in text:
+        return True
+    for mark in (b"e-", b"e+"):
+        i = text.find(mark)
+        while i > 0:
+            if 48 <= text[i - 1] <= 57:  # a digit before the 'e'
+                return True
+            i = text.find(mark, i + 2)
+    return False
+
+
 def canonical_json(data: Any) -> bytes:
-    """Keys sorted, no whitespace, UTF-8: the stored and served form."""
+    """Keys sorted, no whitespace, UTF-8: the stored and served form.
+
+    The bytes are ``json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``,
+    as records have always been written. orjson writes the same bytes about ten times faster except
+    for the number forms of ``_maybe_not_as_python`` (and data it refuses): then the standard library
+    writes them (tests/app/test_canonical_json.py compares the two on random documents)."""
+    try:
+        fast = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError: keys that are not strings, integers beyond 64 bits
+        fast = None
+    if fast is not None and not _maybe_not_as_python(fast):
+        return fast
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
