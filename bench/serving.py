@@ -3,7 +3,8 @@
 Run: ``make bench`` or ``python bench/serving.py``. Prints, each with its anchor measured in this run:
 - ``/healthz`` vs the bare app's ``/ping`` at 32 connections (goal ≥ 85 %);
 - ``GET /v1/locate`` over 2,000 random points inside the city vs the bare ``/echo?lon&lat`` over
-  the same query strings at 32 connections (goal ≥ 80 %), and p50/p99 at 1 connection (p99 ≤ 2 ms);
+  the same query strings at 32 connections, in alternation (goal ≥ 80 %), and p50/p99 at 1
+  connection (p99 ≤ 2 ms);
 - ``GET /v1/locate`` with 2 workers (``zoning serve --workers 2``, 2 cores) and each worker's
   resident memory (each builds its own snapshot once).
 Every server runs on uvicorn with uvloop + httptools, one worker unless said; a run with non-2xx
@@ -24,7 +25,7 @@ from bench.common import WrkResult, city_outline, ensure_dataset, paired, random
 
 SECONDS = int(os.environ.get("ZONING_BENCH_SECONDS", "8"))  # shorter while the machine is shared
 N_URLS = 2000
-HEALTH_ROUNDS = 3  # /healthz and bare /ping alternate: A B B A A B
+ROUNDS = 3  # ours and the bare app alternate: A B B A A B (/healthz vs /ping, locate vs /echo)
 
 
 def fmt(r: WrkResult) -> str:
@@ -53,17 +54,22 @@ def main() -> None:
             (bare.base + "/ping", None),
             connections=32,
             seconds=max(2, SECONDS // 2),
-            rounds=HEALTH_ROUNDS,
+            rounds=ROUNDS,
         )
         results["bare /ping, 32 conn"] = health.anchor
         results["ours /healthz, 32 conn"] = health.ours
-        results["bare /echo, 32 conn"] = wrk(
-            bare.base + "/echo", connections=32, seconds=SECONDS, paths=[f"/echo?{q}" for q in queries]
-        )
         wrk(ours.base + "/v1/locate", connections=4, seconds=2, paths=paths)
-        results["ours GET /v1/locate, 32 conn"] = wrk(
-            ours.base + "/v1/locate", connections=32, seconds=SECONDS, paths=paths
+        # Locate and the bare /echo over the same query strings, in alternation as above: two
+        # sequential 8 s runs gave 75–97 % on the same code as the machine's speed drifted.
+        located = paired(
+            (ours.base + "/v1/locate", paths),
+            (bare.base + "/echo", [f"/echo?{q}" for q in queries]),
+            connections=32,
+            seconds=max(2, SECONDS // 2),
+            rounds=ROUNDS,
         )
+        results["bare /echo, 32 conn"] = located.anchor
+        results["ours GET /v1/locate, 32 conn"] = located.ours
         results["ours GET /v1/locate, 1 conn"] = wrk(
             ours.base + "/v1/locate", connections=1, seconds=SECONDS, paths=paths
         )
@@ -86,7 +92,6 @@ def main() -> None:
     def line(name: str, value: str, goal: str, ok: bool) -> None:
         print(f"{name:<52} {value:>12}   goal {goal:<10} {'OK' if ok else 'MISSED'}")
 
-    echo = results["bare /echo, 32 conn"].requests_per_s
     loc32 = results["ours GET /v1/locate, 32 conn"]
     loc1 = results["ours GET /v1/locate, 1 conn"]
     two_w = results["ours GET /v1/locate, 2 workers, 32 conn"].requests_per_s
@@ -98,10 +103,10 @@ def main() -> None:
         health.ratio >= 0.85,
     )
     line(
-        "GET /v1/locate / bare /echo (32 conn)",
-        f"{100 * loc32.requests_per_s / echo:.0f} %",
+        f"GET /v1/locate / bare /echo (median of rounds {', '.join(f'{100 * r:.0f}' for r in located.ratios)})",
+        f"{100 * located.ratio:.0f} %",
         ">= 80 %",
-        loc32.requests_per_s >= 0.8 * echo,
+        located.ratio >= 0.8,
     )
     line("GET /v1/locate p99 at 1 connection", f"{loc1.p99_ms:.2f} ms", "<= 2 ms", loc1.p99_ms <= 2)
     line("GET /v1/locate 2 workers / 1 worker", f"{two_w / loc32.requests_per_s:.2f}x", "(reported)", True)
